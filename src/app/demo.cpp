@@ -1,0 +1,3 @@
+#include "app/demo.hpp"
+
+int cx::app::run_demo(const char*) { return 0; }

@@ -1,0 +1,3 @@
+#include <gtest/gtest.h>
+#include "engine/order_book.hpp"
+TEST(OrderBook, Compiles) {}
