@@ -44,7 +44,7 @@ enum class Sign : std::uint8_t { PositiveOnly, NonNegative, Any };
 /// a * b / d rounded toward zero, with a 128-bit intermediate; false on overflow or d == 0.
 [[nodiscard]] bool mul_div_trunc(std::int64_t a, std::int64_t b, std::int64_t d,
                                  std::int64_t& out) noexcept;
-/// a * b / d rounded up (away from zero for positive results; for the exchange's side of fees).
+/// a * b / d rounded toward +infinity (the exchange's side for fees); false on overflow or d == 0.
 [[nodiscard]] bool mul_div_ceil(std::int64_t a, std::int64_t b, std::int64_t d,
                                 std::int64_t& out) noexcept;
 
