@@ -21,6 +21,13 @@ enum class EventType : std::uint8_t {
   Amended,    ///< resting order changed: price, qty = new total, remaining
   Triggered,  ///< stop/take-profit order released by a mark price: price = trigger price
   Depth,      ///< a price level's new state: side, price, qty = total (0: gone), count = orders
+  // Exchange-level events (the book never emits these).
+  TraderRegistered,  ///< trader: the new trader id (its PAPER grant follows as Deposited)
+  MarketCreated,     ///< market: the new market id
+  MarketStatus,      ///< market: count = the new MarketStatus
+  Deposited,         ///< mode, trader, asset, amount
+  Withdrawn,         ///< mode, trader, asset, amount
+  PriceUpdated,      ///< market: price = mark, qty = index
 };
 
 struct Event {
@@ -40,6 +47,15 @@ struct Event {
   TraderId maker_trader = 0;
   std::uint32_t count = 0;  ///< Depth: orders at the level
   Qty maker_remaining = 0;
+  // Set by the exchange.
+  std::uint8_t mode = 0;   ///< Mode of the market / account
+  std::uint8_t asset = 0;  ///< Deposited / Withdrawn
+  std::uint32_t cid_ref = 0;        ///< Exchange::client_order_id(ref): the order's client id text
+  std::uint32_t maker_cid_ref = 0;  ///< the same for the maker of a fill
+  Amount amount = 0;       ///< Deposited / Withdrawn
+  Amount maker_fee = 0;    ///< Fill: fee charged to the maker, in quote units
+  Amount taker_fee = 0;    ///< Fill: fee charged to the taker
+  Amount notional = 0;     ///< Fill: price x qty in quote units
 };
 
 using EventBuffer = std::vector<Event>;

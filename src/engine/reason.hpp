@@ -41,6 +41,14 @@ enum class Reason : std::uint8_t {
   ReduceOnlyWouldIncrease,
   UnknownMarket,
   UnknownAsset,
+  UnknownTrader,
+  DuplicateTrader,
+  DuplicateMarket,
+  InvalidMarketSpec,        ///< tick x lot not a whole quote unit, bad scales, fees, margins...
+  InvalidAmount,            ///< deposit / withdrawal amount <= 0
+  NotionalTooLarge,         ///< price x quantity does not fit
+  NotInBatch,               ///< a batch may hold only place, amend and cancel commands
+  SeqOutOfOrder,            ///< a command's sequence number is not the next one
 };
 
 std::string_view to_string(Reason r) noexcept;

@@ -68,6 +68,14 @@ std::string_view to_string(Reason r) noexcept {
     case Reason::ReduceOnlyWouldIncrease: return "REDUCE_ONLY_WOULD_INCREASE";
     case Reason::UnknownMarket: return "UNKNOWN_MARKET";
     case Reason::UnknownAsset: return "UNKNOWN_ASSET";
+    case Reason::UnknownTrader: return "UNKNOWN_TRADER";
+    case Reason::DuplicateTrader: return "DUPLICATE_TRADER";
+    case Reason::DuplicateMarket: return "DUPLICATE_MARKET";
+    case Reason::InvalidMarketSpec: return "INVALID_MARKET_SPEC";
+    case Reason::InvalidAmount: return "INVALID_AMOUNT";
+    case Reason::NotionalTooLarge: return "NOTIONAL_TOO_LARGE";
+    case Reason::NotInBatch: return "NOT_IN_BATCH";
+    case Reason::SeqOutOfOrder: return "SEQ_OUT_OF_ORDER";
   }
   return "NONE";
 }
@@ -82,11 +90,18 @@ ErrorClass class_of(Reason r) noexcept {
     case Reason::InvalidTimeInForce:
     case Reason::InvalidTrigger:
     case Reason::InvalidFlags:
-    case Reason::ExpireTimeInPast: return ErrorClass::Malformed;
+    case Reason::ExpireTimeInPast:
+    case Reason::InvalidMarketSpec:
+    case Reason::InvalidAmount:
+    case Reason::NotInBatch: return ErrorClass::Malformed;
+    case Reason::UnknownTrader:
     case Reason::OrderNotFound:
     case Reason::UnknownMarket:
     case Reason::UnknownAsset: return ErrorClass::NotFound;
-    case Reason::DuplicateClientOrderId: return ErrorClass::Conflict;
+    case Reason::DuplicateClientOrderId:
+    case Reason::DuplicateTrader:
+    case Reason::DuplicateMarket:
+    case Reason::SeqOutOfOrder: return ErrorClass::Conflict;
     default: return ErrorClass::Rejected;
   }
 }

@@ -1,0 +1,235 @@
+#pragma once
+/// The exchange: a deterministic state machine over every market, account, balance, order and
+/// position of both modes. `apply(command)` is the only mutator; it appends the command's events.
+/// No clock, no randomness, no floating point, no hash-ordered iteration.
+///
+/// Threading: single writer (the engine thread). Queries are for that thread too.
+/// Money: every amount is an int64 count of an asset's smallest unit (asset.hpp). Rounding is in
+/// the exchange's favour (fees round up). See docs/exchange.md.
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/flat_hash_map.hpp"
+#include "engine/asset.hpp"
+#include "engine/command.hpp"
+#include "engine/event.hpp"
+#include "engine/order_book.hpp"
+
+namespace cx::engine {
+
+struct ExchangeConfig {
+  Amount paper_grant = 10'000'000'000;  ///< simulated USDC for a new PAPER account (10,000)
+  std::int64_t points_per_limit_order = 1;
+  std::int64_t points_per_usdc_volume = 1;   ///< per whole USDC traded
+  std::int64_t points_per_usdc_profit = 10;  ///< per whole USDC of realised profit
+};
+
+struct Balance {
+  Amount balance = 0;  ///< everything the trader owns of the asset
+  Amount pending = 0;  ///< the part locked by open orders (available = balance - pending)
+};
+
+/// A derivative position. `cost` is the signed quote value paid for the open size (positive for
+/// a long), so the average entry is cost / size and realised PnL is exact.
+struct Position {
+  MarketId market = 0;
+  Qty size = 0;
+  Amount cost = 0;
+  Amount realized = 0;
+  Amount funding = 0;
+};
+
+struct Account {
+  std::array<Balance, kAssetCount> assets{};
+  std::vector<Position> positions;  ///< sorted by market id
+  std::int64_t limit_orders = 0;    ///< PAPER points inputs
+  Amount volume = 0;                ///< quote units traded, lifetime
+  Amount profit = 0;                ///< realised profit (positive PnL only), quote units
+};
+
+/// Exchange-owned accounts of one mode, per asset. Together with the traders' balances they
+/// must always equal deposits - withdrawals (the conservation audit).
+struct SystemAccounts {
+  std::array<Amount, kAssetCount> fees{};
+  std::array<Amount, kAssetCount> insurance{};
+  std::array<Amount, kAssetCount> clearing{};  ///< counterpart of realised derivative PnL
+  std::array<Amount, kAssetCount> deposits{};
+  std::array<Amount, kAssetCount> withdrawals{};
+};
+
+struct StatWindow {
+  Amount volume = 0;  ///< quote units
+  std::int64_t trades = 0;
+  Amount fees = 0;
+};
+
+struct MarketStats {
+  StatWindow lifetime;
+  std::int64_t day = -1;  ///< day number (ts / 86,400,000) of `today`
+  StatWindow today;
+  std::array<StatWindow, 24> hours{};  ///< rolling 24h by hour of day
+  std::array<std::int64_t, 24> hour_of{};
+  Qty open_interest = 0;  ///< derivatives: total long size
+  StatWindow rolling_24h(Timestamp now) const;
+};
+
+struct Market {
+  MarketSpec spec;
+  MarketId id = 0;
+  MarketStatus status = MarketStatus::Active;
+  std::unique_ptr<OrderBook> book;
+  Price index = 0;
+  Price mark = 0;
+  MarketStats stats;
+  std::int64_t mult = 1;  ///< notional = price * qty * mult / div, in quote units
+  std::int64_t div = 1;
+};
+
+struct AuditReport {
+  std::vector<std::string> problems;
+  bool ok() const { return problems.empty(); }
+};
+
+class Exchange {
+ public:
+  explicit Exchange(ExchangeConfig config = {});
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  /// Applies one command and appends its events. A command that fails its checks emits one
+  /// Rejected event and changes nothing. Commands with seq != 0 must come in sequence order.
+  void apply(const Command& cmd, EventBuffer& out);
+
+  // ---- lookups ----
+  std::optional<TraderId> trader_id(std::string_view name) const;
+  const std::string& trader_name(TraderId id) const { return trader_names_[id]; }
+  std::size_t trader_count() const noexcept { return trader_names_.size(); }
+  std::optional<MarketId> market_id(Mode mode, std::string_view symbol) const;
+  const Market& market(MarketId id) const { return *markets_[id]; }
+  std::size_t market_count() const noexcept { return markets_.size(); }
+  const Account& account(Mode mode, TraderId trader) const;
+  const SystemAccounts& system(Mode mode) const { return system_[index(mode)]; }
+  /// Client order id text of an event's cid_ref; valid until the next apply().
+  std::string_view client_order_id(std::uint32_t ref) const;
+  /// Client order id text of a live order ("" if none).
+  std::string_view client_order_id_of(OrderId id) const;
+  std::int64_t points(Mode mode, TraderId trader) const;
+  SeqNo last_seq() const noexcept { return last_seq_; }
+  Timestamp now() const noexcept { return now_; }
+  const ExchangeConfig& config() const noexcept { return config_; }
+
+  /// Visits every live order (resting or waiting for a trigger), by market id then book order.
+  template <class F>
+  void for_each_open_order(F&& f) const {
+    for (const auto& m : markets_) {
+      m->book->for_each_resting(Side::Buy, [&](const Order& o) { f(*m, o); });
+      m->book->for_each_resting(Side::Sell, [&](const Order& o) { f(*m, o); });
+    }
+    for (const auto& m : markets_)
+      for (std::uint32_t s = 0; s < pool_.high_water(); ++s) {
+        const Order& o = pool_[s];
+        if (o.pending_trigger() && o.market == m->id && meta_[s].id == o.id) f(*m, o);
+      }
+  }
+
+  /// Quote value of `qty` at `price` in `market` (exact; checked at market creation).
+  static std::optional<Amount> notional(const Market& m, Price price, Qty qty) noexcept;
+
+  /// The conservation audit: per mode and asset, traders' balances + fees + insurance +
+  /// clearing == deposits - withdrawals; every pending equals the locks of its live orders;
+  /// no pending is negative or above its balance; no balance is negative.
+  AuditReport audit() const;
+
+  void reserve(std::uint32_t orders, std::uint32_t traders);
+
+ private:
+  struct OrderMeta {
+    OrderId id = 0;           ///< the live order this entry belongs to (0: none)
+    Amount locked = 0;        ///< what the order still locks
+    Amount lock_per_lot = 0;  ///< lock for one lot of remaining quantity
+    std::uint64_t cid_hash = 0;
+    AssetId lock_asset = kUSDC;
+    Mode mode = Mode::Paper;
+    std::string cid;
+  };
+  struct CidKey {
+    std::uint32_t trader_mode;  ///< trader << 1 | mode
+    std::uint64_t hash;
+    bool operator==(const CidKey&) const = default;
+  };
+  struct CidHash {
+    std::size_t operator()(const CidKey& k) const noexcept {
+      return static_cast<std::size_t>(mix64(k.hash ^ (std::uint64_t{k.trader_mode} << 40)));
+    }
+  };
+  struct Due {
+    Timestamp at;
+    MarketId market;
+  };
+  /// Heap order for due_: the earliest time on top, ties by market id.
+  static bool due_later(const Due& a, const Due& b) noexcept {
+    return a.at != b.at ? a.at > b.at : a.market > b.market;
+  }
+
+  static std::size_t index(Mode m) noexcept { return static_cast<std::size_t>(m); }
+  Account& acct(Mode mode, TraderId t) { return accounts_[index(mode)][t]; }
+  Balance& bal(Mode mode, TraderId t, AssetId a) { return accounts_[index(mode)][t].assets[a]; }
+
+  void dispatch(const Command& cmd, const CommandBody& body, bool in_batch);
+  void register_trader(const RegisterTrader& c);
+  void create_market(const CreateMarket& c);
+  void set_status(const SetMarketStatus& c);
+  void deposit(const Deposit& c);
+  void withdraw(const Withdraw& c);
+  void place(const PlaceOrder& c);
+  void amend(const AmendOrder& c);
+  void cancel(const CancelOrder& c);
+  void cancel_all(const CancelAll& c);
+  void price_update(const PriceUpdate& c);
+  void expire_due();
+
+  void reject(Reason r, TraderId trader = 0, MarketId market = 0, std::string_view cid = {},
+              OrderId target = 0);
+  std::uint32_t remember_cid(std::string_view cid);
+  /// Lock one lot of `o` needs in market `m`; nullopt if the notional overflows.
+  std::optional<Amount> lock_per_lot(const Market& m, const NewOrder& o, Price price) const;
+  AssetId lock_asset(const Market& m, Side side) const noexcept;
+  Amount position_margin(Mode mode, TraderId t) const;
+  Amount available(Mode mode, TraderId t, AssetId a) const;
+  bool valid_trader(TraderId t) const noexcept { return t < trader_names_.size(); }
+
+  /// Settles the events the last book call appended from index `from`.
+  void settle(std::size_t from);
+  void settle_fill(Event& e);
+  void order_gone(TraderId trader, OrderId id);
+  void release_lots(TraderId trader, OrderMeta& m, Qty qty, Qty lot);
+  Position& position(Account& a, MarketId market);
+  void apply_position(Mode mode, TraderId t, Market& m, Price price, Qty signed_qty);
+  void add_stats(Market& m, Amount notional, Amount fees);
+  OrderMeta& meta(OrderId id);
+
+  ExchangeConfig config_;
+  OrderBook::OrderPool pool_;
+  std::vector<OrderMeta> meta_;  ///< parallel to pool_ slots
+  std::vector<std::unique_ptr<Market>> markets_;
+  std::map<std::pair<Mode, std::string>, MarketId, std::less<>> market_ids_;
+  std::vector<std::string> trader_names_;
+  std::map<std::string, TraderId, std::less<>> trader_ids_;
+  std::array<std::vector<Account>, kModeCount> accounts_;
+  std::array<SystemAccounts, kModeCount> system_;
+  FlatHashMap<CidKey, OrderId, CidHash> cids_;
+  std::vector<Due> due_;  ///< min-heap of GTT expiry times by market
+  std::vector<std::string> cid_refs_;  ///< texts referenced by this command's events
+  EventBuffer* out_ = nullptr;
+  SeqNo last_seq_ = 0;
+  Timestamp now_ = 0;
+};
+
+}  // namespace cx::engine

@@ -1,0 +1,439 @@
+// Orders through the exchange: collateral checks and locks, the book call, then settlement of
+// the book's events (fills, cancels, expiries) against balances and positions.
+#include <algorithm>
+#include <string>
+
+#include "core/decimal.hpp"
+#include "core/int128.hpp"
+#include "engine/money.hpp"
+#include "engine/exchange.hpp"
+
+namespace cx::engine {
+
+namespace {
+
+inline bool valid_cid(std::string_view s) noexcept {
+  if (s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           c == '-' || c == '_' || c == '.' || c == ':';
+  });
+}
+
+inline Qty abs_qty(Qty q) noexcept { return q < 0 ? -q : q; }
+
+}  // namespace
+
+AssetId Exchange::lock_asset(const Market& m, Side side) const noexcept {
+  if (m.spec.kind == MarketKind::Spot && side == Side::Sell) return m.spec.base;
+  return m.spec.quote;
+}
+
+std::optional<Amount> Exchange::lock_per_lot(const Market& m, const NewOrder& o,
+                                             Price price) const {
+  const MarketSpec& s = m.spec;
+  auto n1 = notional(m, price, s.lot);
+  if (!n1) return std::nullopt;
+  const Amount fee = bps_ceil(*n1, std::max(s.maker_fee_bps, s.taker_fee_bps));
+  switch (s.kind) {
+    case MarketKind::Spot:
+      if (o.side == Side::Buy) return *n1 + fee;
+      return s.lot * pow10(kAssets[s.base].scale - s.qty_scale);
+    case MarketKind::Perp:
+    case MarketKind::Future:
+      return bps_ceil(*n1, s.initial_margin_bps) + fee;
+    case MarketKind::Option: {
+      if (o.side == Side::Buy) return *n1 + fee;
+      auto r1 = notional(m, std::max(m.index, s.strike), s.lot);
+      if (!r1) return std::nullopt;
+      return bps_ceil(*r1, s.initial_margin_bps) + fee;
+    }
+  }
+  return std::nullopt;
+}
+
+Position& Exchange::position(Account& a, MarketId market) {
+  auto it = std::lower_bound(a.positions.begin(), a.positions.end(), market,
+                             [](const Position& p, MarketId id) { return p.market < id; });
+  if (it == a.positions.end() || it->market != market) {
+    Position p;
+    p.market = market;
+    it = a.positions.insert(it, p);
+  }
+  return *it;
+}
+
+// ---------------------------------------------------------------- place
+
+void Exchange::place(const PlaceOrder& c) {
+  NewOrder o = c.order;
+  const std::string& cid = c.client_order_id;
+  if (c.market >= markets_.size()) return reject(Reason::UnknownMarket, o.trader, 0, cid);
+  Market& m = *markets_[c.market];
+  const Mode mode = m.spec.mode;
+  auto fail = [&](Reason r) { reject(r, o.trader, c.market, cid); };
+  if (!valid_trader(o.trader)) return fail(Reason::UnknownTrader);
+  if (m.status != MarketStatus::Active) return fail(Reason::MarketNotActive);
+  o.client_id = 0;
+  CidKey key{o.trader << 1 | static_cast<std::uint32_t>(mode), 0};
+  if (!cid.empty()) {
+    if (!valid_cid(cid)) return fail(Reason::InvalidFlags);
+    key.hash = o.client_id = cid_hash(cid);
+    if (cids_.find(key)) return fail(Reason::DuplicateClientOrderId);
+  }
+  if (Reason r = m.book->check(o, now_); r != Reason::None) return fail(r);
+  if (o.reduce_only) {
+    if (m.spec.kind == MarketKind::Spot) return fail(Reason::InvalidFlags);
+    const Position& p = position(acct(mode, o.trader), m.id);
+    const bool shrinks = o.side == Side::Buy ? p.size < 0 : p.size > 0;
+    if (!shrinks || o.qty > abs_qty(p.size)) return fail(Reason::ReduceOnlyWouldIncrease);
+  }
+  auto per_lot = lock_per_lot(m, o, o.price);
+  if (!per_lot) return fail(Reason::NotionalTooLarge);
+  const i128 total128 = static_cast<i128>(*per_lot) * (o.qty / m.spec.lot);
+  if (total128 > INT64_MAX / 2) return fail(Reason::NotionalTooLarge);
+  const auto total = static_cast<Amount>(total128);
+  const AssetId asset = lock_asset(m, o.side);
+  if (available(mode, o.trader, asset) < total) return fail(Reason::InsufficientBalance);
+
+  Balance& b = bal(mode, o.trader, asset);
+  b.pending += total;
+  const std::size_t from = out_->size();
+  const OrderId id = m.book->place(o, now_, *out_);
+  if (id == 0) {  // unreachable after check(), kept so a rejection can never leak a lock
+    b.pending -= total;
+    for (std::size_t i = from; i < out_->size(); ++i) {
+      (*out_)[i].mode = static_cast<std::uint8_t>(mode);
+      (*out_)[i].cid_ref = remember_cid(cid);
+    }
+    return;
+  }
+  OrderMeta& mt = meta(id);
+  mt.id = id;
+  mt.locked = total;
+  mt.lock_per_lot = *per_lot;
+  mt.cid_hash = key.hash;
+  mt.lock_asset = asset;
+  mt.mode = mode;
+  mt.cid = cid;
+  if (!cid.empty()) cids_.insert(key, id);
+  if (mode == Mode::Paper && o.type == OrderType::Limit) ++acct(mode, o.trader).limit_orders;
+  if (o.tif == TimeInForce::GTT) {
+    due_.push_back(Due{o.expire_at, m.id});
+    std::push_heap(due_.begin(), due_.end(), due_later);
+  }
+  settle(from);
+}
+
+// ---------------------------------------------------------------- amend and cancel
+
+void Exchange::amend(const AmendOrder& c) {
+  AmendRequest a = c.amend;
+  const std::string& cid = c.client_order_id;
+  auto fail = [&](Reason r, MarketId mk) { reject(r, a.trader, mk, cid, a.order_id); };
+  if (!valid_trader(a.trader)) return fail(Reason::UnknownTrader, 0);
+  if (a.order_id == 0) {
+    if (cid.empty() || c.market >= markets_.size()) return fail(Reason::OrderNotFound, 0);
+    const Mode mode = markets_[c.market]->spec.mode;
+    const OrderId* id = cids_.find(
+        CidKey{a.trader << 1 | static_cast<std::uint32_t>(mode), cid_hash(cid)});
+    if (!id) return fail(Reason::OrderNotFound, c.market);
+    a.order_id = *id;
+  }
+  const std::uint32_t slot = slot_of(a.order_id);
+  if (slot >= pool_.high_water() || pool_[slot].id != a.order_id || pool_[slot].level == kNil ||
+      pool_[slot].trader != a.trader)
+    return fail(Reason::OrderNotFound, 0);
+  const Order& o = pool_[slot];
+  Market& m = *markets_[o.market];
+  const Mode mode = m.spec.mode;
+  if (m.status != MarketStatus::Active) return fail(Reason::MarketNotActive, m.id);
+  a.client_id = 0;
+
+  OrderMeta& mt = meta(a.order_id);
+  const Price price = a.price != 0 ? a.price : o.price;
+  const Qty qty = a.qty != 0 ? a.qty : o.qty;
+  Amount delta = 0;
+  Amount new_locked = mt.locked;
+  Amount new_per_lot = mt.lock_per_lot;
+  if (price > 0 && qty > o.filled() && qty % m.spec.lot == 0 && o.on_book()) {
+    if (o.has(Order::kReduceOnly)) {
+      const Position& p = position(acct(mode, a.trader), m.id);
+      if (qty - o.filled() > abs_qty(p.size)) return fail(Reason::ReduceOnlyWouldIncrease, m.id);
+    }
+    NewOrder shape;
+    shape.side = o.side;
+    shape.type = o.type;
+    auto per_lot = lock_per_lot(m, shape, price);
+    if (!per_lot) return fail(Reason::NotionalTooLarge, m.id);
+    const i128 nl = static_cast<i128>(*per_lot) * ((qty - o.filled()) / m.spec.lot);
+    if (nl > INT64_MAX / 2) return fail(Reason::NotionalTooLarge, m.id);
+    new_locked = static_cast<Amount>(nl);
+    new_per_lot = *per_lot;
+    delta = new_locked - mt.locked;
+    if (delta > 0 && available(mode, a.trader, mt.lock_asset) < delta)
+      return fail(Reason::InsufficientBalance, m.id);
+  }
+  Balance& b = bal(mode, a.trader, mt.lock_asset);
+  b.pending += delta;
+  const Amount old_locked = mt.locked;
+  const Amount old_per_lot = mt.lock_per_lot;
+  mt.locked = new_locked;
+  mt.lock_per_lot = new_per_lot;
+  const std::size_t from = out_->size();
+  if (!m.book->amend(a, now_, *out_)) {
+    b.pending -= delta;
+    mt.locked = old_locked;
+    mt.lock_per_lot = old_per_lot;
+    for (std::size_t i = from; i < out_->size(); ++i) {
+      (*out_)[i].mode = static_cast<std::uint8_t>(mode);
+      (*out_)[i].cid_ref = remember_cid(mt.cid);
+    }
+    return;
+  }
+  settle(from);
+}
+
+void Exchange::cancel(const CancelOrder& c) {
+  const std::string& cid = c.client_order_id;
+  auto fail = [&](Reason r) { reject(r, c.trader, 0, cid, c.order_id); };
+  if (!valid_trader(c.trader)) return fail(Reason::UnknownTrader);
+  OrderId id = c.order_id;
+  if (id == 0) {
+    if (cid.empty()) return fail(Reason::OrderNotFound);
+    const OrderId* found = cids_.find(
+        CidKey{c.trader << 1 | static_cast<std::uint32_t>(c.mode), cid_hash(cid)});
+    if (!found) return fail(Reason::OrderNotFound);
+    id = *found;
+  }
+  const std::uint32_t slot = slot_of(id);
+  if (slot >= pool_.high_water() || pool_[slot].id != id || pool_[slot].level == kNil ||
+      pool_[slot].trader != c.trader || markets_[pool_[slot].market]->spec.mode != c.mode)
+    return fail(Reason::OrderNotFound);
+  Market& m = *markets_[pool_[slot].market];
+  const std::size_t from = out_->size();
+  m.book->cancel(c.trader, id, now_, *out_);
+  settle(from);
+}
+
+void Exchange::cancel_all(const CancelAll& c) {
+  if (!valid_trader(c.trader)) return reject(Reason::UnknownTrader, c.trader);
+  if (c.market) {
+    if (*c.market >= markets_.size() || markets_[*c.market]->spec.mode != c.mode)
+      return reject(Reason::UnknownMarket, c.trader);
+    const std::size_t from = out_->size();
+    markets_[*c.market]->book->cancel_all(c.trader, now_, *out_);
+    settle(from);
+    return;
+  }
+  for (auto& m : markets_) {
+    if (m->spec.mode != c.mode) continue;
+    const std::size_t from = out_->size();
+    m->book->cancel_all(c.trader, now_, *out_);
+    settle(from);
+  }
+}
+
+// ---------------------------------------------------------------- settlement
+
+void Exchange::settle(std::size_t from) {
+  for (std::size_t i = from; i < out_->size(); ++i) {
+    Event& e = (*out_)[i];
+    if (e.market < markets_.size())
+      e.mode = static_cast<std::uint8_t>(markets_[e.market]->spec.mode);
+    switch (e.type) {
+      case EventType::Fill:
+        settle_fill(e);
+        break;
+      case EventType::Cancelled:
+      case EventType::Expired:
+        e.cid_ref = remember_cid(client_order_id_of(e.order_id));
+        order_gone(e.trader, e.order_id);
+        break;
+      case EventType::Accepted:
+      case EventType::Amended:
+      case EventType::Triggered:
+        e.cid_ref = remember_cid(client_order_id_of(e.order_id));
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+void Exchange::release_lots(TraderId trader, OrderMeta& mt, Qty qty, Qty lot) {
+  const Amount r = (qty / lot) * mt.lock_per_lot;
+  mt.locked -= r;
+  bal(mt.mode, trader, mt.lock_asset).pending -= r;
+}
+
+void Exchange::order_gone(TraderId trader, OrderId id) {
+  OrderMeta& mt = meta(id);
+  if (mt.id != id) return;
+  bal(mt.mode, trader, mt.lock_asset).pending -= mt.locked;
+  if (mt.cid_hash != 0)
+    cids_.erase(CidKey{trader << 1 | static_cast<std::uint32_t>(mt.mode), mt.cid_hash});
+  mt.id = 0;
+  mt.locked = 0;
+  mt.cid_hash = 0;
+  mt.cid.clear();
+}
+
+void Exchange::settle_fill(Event& e) {
+  Market& m = *markets_[e.market];
+  const MarketSpec& s = m.spec;
+  const Mode mode = s.mode;
+  const Qty q = e.qty;
+  const Amount n = notional(m, e.price, q).value_or(INT64_MAX / 4);
+  const Amount tfee = bps_ceil(n, s.taker_fee_bps);
+  const Amount mfee = bps_ceil(n, s.maker_fee_bps);
+  const TraderId taker = e.trader;
+  const TraderId maker = e.maker_trader;
+  release_lots(taker, meta(e.order_id), q, s.lot);
+  release_lots(maker, meta(e.maker_id), q, s.lot);
+
+  const bool taker_buys = e.side == Side::Buy;
+  const TraderId buyer = taker_buys ? taker : maker;
+  const TraderId seller = taker_buys ? maker : taker;
+  const Amount buyer_fee = taker_buys ? tfee : mfee;
+  const Amount seller_fee = taker_buys ? mfee : tfee;
+  switch (s.kind) {
+    case MarketKind::Spot: {
+      const Amount base = q * pow10(kAssets[s.base].scale - s.qty_scale);
+      bal(mode, buyer, s.quote).balance -= n + buyer_fee;
+      bal(mode, buyer, s.base).balance += base;
+      bal(mode, seller, s.base).balance -= base;
+      bal(mode, seller, s.quote).balance += n - seller_fee;
+      break;
+    }
+    case MarketKind::Perp:
+    case MarketKind::Future:
+      bal(mode, buyer, s.quote).balance -= buyer_fee;
+      bal(mode, seller, s.quote).balance -= seller_fee;
+      apply_position(mode, buyer, m, e.price, q);
+      apply_position(mode, seller, m, e.price, -q);
+      break;
+    case MarketKind::Option:
+      bal(mode, buyer, s.quote).balance -= n + buyer_fee;
+      bal(mode, seller, s.quote).balance += n - seller_fee;
+      apply_position(mode, buyer, m, e.price, q);
+      apply_position(mode, seller, m, e.price, -q);
+      break;
+  }
+  system_[index(mode)].fees[s.quote] += tfee + mfee;
+  add_stats(m, n, tfee + mfee);
+  if (mode == Mode::Paper) {
+    acct(mode, taker).volume += n;
+    acct(mode, maker).volume += n;
+  }
+  e.notional = n;
+  e.taker_fee = tfee;
+  e.maker_fee = mfee;
+  e.cid_ref = remember_cid(client_order_id_of(e.order_id));
+  e.maker_cid_ref = remember_cid(client_order_id_of(e.maker_id));
+  if (e.maker_remaining == 0) order_gone(maker, e.maker_id);
+  if (e.remaining == 0) order_gone(taker, e.order_id);
+}
+
+void Exchange::apply_position(Mode mode, TraderId t, Market& m, Price price, Qty dq) {
+  Account& a = acct(mode, t);
+  Position& p = position(a, m.id);
+  const Qty before = p.size;
+  const Qty sign = dq > 0 ? 1 : -1;
+  Qty q = abs_qty(dq);
+  if (p.size != 0 && (p.size > 0) != (dq > 0)) {
+    const Qty close = std::min(q, abs_qty(p.size));
+    const Amount close_n = notional(m, price, close).value_or(0);
+    const Amount removed =
+        close == abs_qty(p.size)
+            ? p.cost
+            : static_cast<Amount>(static_cast<i128>(p.cost) * close / abs_qty(p.size));
+    const Amount realized = p.size > 0 ? close_n - removed : -removed - close_n;
+    p.size += sign * close;
+    p.cost -= removed;
+    p.realized += realized;
+    if (realized > 0) a.profit += realized;
+    if (m.spec.kind != MarketKind::Option) {  // option premiums moved in cash at each trade
+      a.assets[kUSDC].balance += realized;
+      system_[index(mode)].clearing[kUSDC] -= realized;
+    }
+    q -= close;
+  }
+  if (q > 0) {
+    p.size += sign * q;
+    p.cost += sign * notional(m, price, q).value_or(0);
+  }
+  m.stats.open_interest += std::max<Qty>(p.size, 0) - std::max<Qty>(before, 0);
+}
+
+void Exchange::add_stats(Market& m, Amount n, Amount fees) {
+  MarketStats& st = m.stats;
+  auto add = [&](StatWindow& w) {
+    w.volume += n;
+    w.trades += 1;
+    w.fees += fees;
+  };
+  add(st.lifetime);
+  const std::int64_t day = now_ / 86'400'000;
+  if (st.day != day) {
+    st.day = day;
+    st.today = StatWindow{};
+  }
+  add(st.today);
+  const std::int64_t hour = now_ / 3'600'000;
+  const auto h = static_cast<std::size_t>(hour % 24);
+  if (st.hour_of[h] != hour) {
+    st.hour_of[h] = hour;
+    st.hours[h] = StatWindow{};
+  }
+  add(st.hours[h]);
+}
+
+// ---------------------------------------------------------------- audit
+
+AuditReport Exchange::audit() const {
+  AuditReport r;
+  auto problem = [&](std::string s) { r.problems.push_back(std::move(s)); };
+  for (std::size_t mi = 0; mi < kModeCount; ++mi) {
+    const auto mode = static_cast<Mode>(mi);
+    const SystemAccounts& s = system_[mi];
+    std::vector<std::array<Amount, kAssetCount>> locks(trader_names_.size());
+    for (std::uint32_t slot = 0; slot < meta_.size(); ++slot) {
+      const OrderMeta& mt = meta_[slot];
+      if (mt.id == 0 || mt.mode != mode) continue;
+      const Order& o = pool_[slot];
+      if (o.id != mt.id || o.level == kNil)
+        problem("order " + std::to_string(mt.id) + " has a lock but is not live");
+      if (o.trader < locks.size()) locks[o.trader][mt.lock_asset] += mt.locked;
+    }
+    for (std::size_t a = 0; a < kAssetCount; ++a) {
+      i128 sum = 0;
+      for (TraderId t = 0; t < trader_names_.size(); ++t) {
+        const Balance& b = accounts_[mi][t].assets[a];
+        sum += b.balance;
+        const std::string who = std::string(to_string(mode)) + " " + trader_names_[t] + " " +
+                                std::string(kAssets[a].symbol);
+        if (b.balance < 0) problem(who + ": negative balance " + std::to_string(b.balance));
+        if (b.pending < 0) problem(who + ": negative pending " + std::to_string(b.pending));
+        if (b.pending > b.balance)
+          problem(who + ": pending " + std::to_string(b.pending) + " above balance " +
+                  std::to_string(b.balance));
+        if (b.pending != locks[t][a])
+          problem(who + ": pending " + std::to_string(b.pending) + " but open orders lock " +
+                  std::to_string(locks[t][a]));
+      }
+      sum += s.fees[a];
+      sum += s.insurance[a];
+      sum += s.clearing[a];
+      const i128 expect = static_cast<i128>(s.deposits[a]) - s.withdrawals[a];
+      if (sum != expect)
+        problem(std::string(to_string(mode)) + " " + std::string(kAssets[a].symbol) +
+                ": balances + fees + insurance + clearing = " +
+                std::to_string(static_cast<long long>(sum)) + " but deposits - withdrawals = " +
+                std::to_string(static_cast<long long>(expect)));
+    }
+  }
+  return r;
+}
+
+}  // namespace cx::engine
