@@ -125,18 +125,18 @@ class Exchange {
   Timestamp now() const noexcept { return now_; }
   const ExchangeConfig& config() const noexcept { return config_; }
 
-  /// Visits every live order (resting or waiting for a trigger), by market id then book order.
+  /// Visits every live order: resting orders by market id then book priority (bids, then asks),
+  /// then orders waiting for a trigger in slot order.
   template <class F>
   void for_each_open_order(F&& f) const {
     for (const auto& m : markets_) {
       m->book->for_each_resting(Side::Buy, [&](const Order& o) { f(*m, o); });
       m->book->for_each_resting(Side::Sell, [&](const Order& o) { f(*m, o); });
     }
-    for (const auto& m : markets_)
-      for (std::uint32_t s = 0; s < pool_.high_water(); ++s) {
-        const Order& o = pool_[s];
-        if (o.pending_trigger() && o.market == m->id && meta_[s].id == o.id) f(*m, o);
-      }
+    for (std::uint32_t s = 0; s < pool_.high_water(); ++s) {
+      const Order& o = pool_[s];
+      if (o.pending_trigger()) f(*markets_[o.market], o);
+    }
   }
 
   /// Quote value of `qty` at `price` in `market` (exact; checked at market creation).
