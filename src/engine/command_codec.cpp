@@ -4,6 +4,8 @@
 #include <string>
 #include <type_traits>
 
+#include "core/bytes.hpp"
+
 namespace cx::engine {
 
 namespace {
@@ -24,50 +26,8 @@ enum class Tag : std::uint8_t {
   Batch = 12,
 };
 
-struct Writer {
-  std::vector<std::byte>& out;
-  template <class T>
-  void put(T v) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    const std::size_t at = out.size();
-    out.resize(at + sizeof(T));
-    std::memcpy(out.data() + at, &v, sizeof(T));  // x86-64 is little-endian
-  }
-  void u8(std::uint8_t v) { put(v); }
-  void str(const std::string& s) {
-    put(static_cast<std::uint16_t>(s.size()));
-    const std::size_t at = out.size();
-    out.resize(at + s.size());
-    std::memcpy(out.data() + at, s.data(), s.size());
-  }
-};
-
-struct Reader {
-  std::span<const std::byte> in;
-  std::size_t pos = 0;
-  bool ok = true;
-  template <class T>
-  T get() {
-    T v{};
-    if (pos + sizeof(T) > in.size()) {
-      ok = false;
-      return v;
-    }
-    std::memcpy(&v, in.data() + pos, sizeof(T));
-    pos += sizeof(T);
-    return v;
-  }
-  std::string str() {
-    const auto n = get<std::uint16_t>();
-    if (!ok || pos + n > in.size()) {
-      ok = false;
-      return {};
-    }
-    std::string s(reinterpret_cast<const char*>(in.data() + pos), n);
-    pos += n;
-    return s;
-  }
-};
+using Writer = ByteWriter;
+using Reader = ByteReader;
 
 void put_order(Writer& w, const NewOrder& o) {
   w.put(o.trader);
@@ -105,7 +65,7 @@ bool get_order(Reader& r, NewOrder& o) {
   o.stp = static_cast<SelfTradePrevention>(stp);
   o.post_only = (flags & 1) != 0;
   o.reduce_only = (flags & 2) != 0;
-  return r.ok;
+  return r.ok();
 }
 
 void put_spec(Writer& w, const MarketSpec& s) {
@@ -151,7 +111,7 @@ bool get_spec(Reader& r, MarketSpec& s) {
   if (mode > 1 || kind > 3) return false;
   s.mode = static_cast<Mode>(mode);
   s.kind = static_cast<MarketKind>(kind);
-  return r.ok;
+  return r.ok();
 }
 
 void put_body(Writer& w, const CommandBody& body) {
@@ -218,14 +178,14 @@ void put_body(Writer& w, const CommandBody& body) {
 
 bool get_body(Reader& r, CommandBody& body, int depth) {
   const auto tag = static_cast<Tag>(r.get<std::uint8_t>());
-  if (!r.ok) return false;
+  if (!r.ok()) return false;
   auto mode_of = [&](std::uint8_t m, Mode& out) {
     if (m > 1) return false;
     out = static_cast<Mode>(m);
     return true;
   };
   switch (tag) {
-    case Tag::RegisterTrader: body = RegisterTrader{r.str()}; return r.ok;
+    case Tag::RegisterTrader: body = RegisterTrader{r.str(256)}; return r.ok();
     case Tag::CreateMarket: {
       CreateMarket c;
       if (!get_spec(r, c.spec)) return false;
@@ -239,7 +199,7 @@ bool get_body(Reader& r, CommandBody& body, int depth) {
       if (st > 3) return false;
       c.status = static_cast<MarketStatus>(st);
       body = c;
-      return r.ok;
+      return r.ok();
     }
     case Tag::Deposit:
     case Tag::Withdraw: {
@@ -252,7 +212,7 @@ bool get_body(Reader& r, CommandBody& body, int depth) {
         body = c;
       else
         body = Withdraw{c.mode, c.trader, c.asset, c.amount};
-      return r.ok;
+      return r.ok();
     }
     case Tag::PlaceOrder: {
       PlaceOrder c;
@@ -260,7 +220,7 @@ bool get_body(Reader& r, CommandBody& body, int depth) {
       if (!get_order(r, c.order)) return false;
       c.client_order_id = r.str();
       body = std::move(c);
-      return r.ok;
+      return r.ok();
     }
     case Tag::AmendOrder: {
       AmendOrder c;
@@ -272,7 +232,7 @@ bool get_body(Reader& r, CommandBody& body, int depth) {
       c.amend.qty = r.get<Qty>();
       c.client_order_id = r.str();
       body = std::move(c);
-      return r.ok;
+      return r.ok();
     }
     case Tag::CancelOrder: {
       CancelOrder c;
@@ -281,7 +241,7 @@ bool get_body(Reader& r, CommandBody& body, int depth) {
       c.order_id = r.get<OrderId>();
       c.client_order_id = r.str();
       body = std::move(c);
-      return r.ok;
+      return r.ok();
     }
     case Tag::CancelAll: {
       CancelAll c;
@@ -291,7 +251,7 @@ bool get_body(Reader& r, CommandBody& body, int depth) {
       const auto m = r.get<MarketId>();
       if (has) c.market = m;
       body = c;
-      return r.ok;
+      return r.ok();
     }
     case Tag::PriceUpdate: {
       PriceUpdate c;
@@ -299,14 +259,14 @@ bool get_body(Reader& r, CommandBody& body, int depth) {
       c.index = r.get<Price>();
       c.mark = r.get<Price>();
       body = c;
-      return r.ok;
+      return r.ok();
     }
     case Tag::ClockTick: body = ClockTick{}; return true;
     case Tag::Batch: {
       if (depth > 0) return false;
       Batch b;
       const auto n = r.get<std::uint16_t>();
-      if (!r.ok) return false;
+      if (!r.ok()) return false;
       b.commands.resize(n);
       for (Command& sub : b.commands)
         if (!get_body(r, sub.body, depth + 1)) return false;
@@ -330,7 +290,7 @@ Result<Command> decode(SeqNo seq, std::span<const std::byte> payload) {
   Command c;
   c.seq = seq;
   c.ts = r.get<Timestamp>();
-  if (!r.ok || !get_body(r, c.body, 0) || r.pos != payload.size())
+  if (!r.ok() || !get_body(r, c.body, 0) || r.remaining() != 0)
     return fail(ErrorCode::Corrupt, "journal record " + std::to_string(seq) +
                                         ": not a valid command payload");
   return c;
