@@ -68,7 +68,9 @@ bool get_order(Reader& r, NewOrder& o) {
   return r.ok();
 }
 
-void put_spec(Writer& w, const MarketSpec& s) {
+}  // namespace
+
+void write_spec(ByteWriter& w, const MarketSpec& s) {
   w.str(s.symbol);
   w.u8(static_cast<std::uint8_t>(s.mode));
   w.u8(static_cast<std::uint8_t>(s.kind));
@@ -89,13 +91,13 @@ void put_spec(Writer& w, const MarketSpec& s) {
   w.put(s.maintenance_margin_bps);
 }
 
-bool get_spec(Reader& r, MarketSpec& s) {
-  s.symbol = r.str();
+bool read_spec(ByteReader& r, MarketSpec& s) {
+  s.symbol = r.str(64);
   const auto mode = r.get<std::uint8_t>();
   const auto kind = r.get<std::uint8_t>();
   s.base = r.get<AssetId>();
   s.quote = r.get<AssetId>();
-  s.underlying = r.str();
+  s.underlying = r.str(64);
   s.price_scale = r.get<std::int32_t>();
   s.qty_scale = r.get<std::int32_t>();
   s.tick = r.get<Price>();
@@ -114,6 +116,8 @@ bool get_spec(Reader& r, MarketSpec& s) {
   return r.ok();
 }
 
+namespace {
+
 void put_body(Writer& w, const CommandBody& body) {
   std::visit(
       [&](const auto& c) {
@@ -123,7 +127,7 @@ void put_body(Writer& w, const CommandBody& body) {
           w.str(c.name);
         } else if constexpr (std::is_same_v<T, CreateMarket>) {
           w.u8(static_cast<std::uint8_t>(Tag::CreateMarket));
-          put_spec(w, c.spec);
+          write_spec(w, c.spec);
         } else if constexpr (std::is_same_v<T, SetMarketStatus>) {
           w.u8(static_cast<std::uint8_t>(Tag::SetMarketStatus));
           w.put(c.market);
@@ -188,7 +192,7 @@ bool get_body(Reader& r, CommandBody& body, int depth) {
     case Tag::RegisterTrader: body = RegisterTrader{r.str(256)}; return r.ok();
     case Tag::CreateMarket: {
       CreateMarket c;
-      if (!get_spec(r, c.spec)) return false;
+      if (!read_spec(r, c.spec)) return false;
       body = std::move(c);
       return true;
     }

@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "engine/command.hpp"
 
@@ -18,5 +19,9 @@ void encode(const Command& cmd, std::vector<std::byte>& out);
 /// Decodes a payload written by encode(); `seq` comes from the journal record.
 /// Fails with ErrorCode::Corrupt on truncated or unknown input; never reads out of bounds.
 [[nodiscard]] Result<Command> decode(SeqNo seq, std::span<const std::byte> payload);
+
+/// A market spec in the same binary form (shared with snapshots).
+void write_spec(ByteWriter& w, const MarketSpec& s);
+[[nodiscard]] bool read_spec(ByteReader& r, MarketSpec& s);
 
 }  // namespace cx::engine

@@ -150,6 +150,7 @@ class Exchange {
   void reserve(std::uint32_t orders, std::uint32_t traders);
 
  private:
+  friend struct StateIo;
   struct OrderMeta {
     OrderId id = 0;           ///< the live order this entry belongs to (0: none)
     Amount locked = 0;        ///< what the order still locks

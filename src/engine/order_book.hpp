@@ -137,6 +137,7 @@ class OrderBook {
   void reserve(std::uint32_t orders, std::uint32_t levels);
 
  private:
+  friend struct StateIo;
   struct Level {
     Price price = 0;
     Qty total = 0;

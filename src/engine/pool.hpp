@@ -48,6 +48,7 @@ class Pool {
   }
 
  private:
+  friend struct StateIo;
   std::vector<std::unique_ptr<T[]>> chunks_;
   std::vector<std::uint32_t> free_;
   std::uint32_t size_ = 0;

@@ -59,6 +59,7 @@ class TriggerBook {
   std::size_t size() const noexcept { return rising_.size() + falling_.size(); }
 
  private:
+  friend struct StateIo;
   static bool before(const Entry& a, const Entry& b) noexcept {
     return a.key != b.key ? a.key < b.key : a.seq > b.seq;
   }
