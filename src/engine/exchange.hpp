@@ -40,6 +40,7 @@ struct Balance {
 /// a long), so the average entry is cost / size and realised PnL is exact.
 struct Position {
   MarketId market = 0;
+  std::uint32_t reserved = 0;  ///< explicit padding: snapshots copy this struct as bytes
   Qty size = 0;
   Amount cost = 0;
   Amount realized = 0;
@@ -173,6 +174,7 @@ class Exchange {
   struct Due {
     Timestamp at;
     MarketId market;
+    std::uint32_t reserved = 0;  ///< explicit padding (snapshots copy bytes)
   };
   /// Heap order for due_: the earliest time on top, ties by market id.
   static bool due_later(const Due& a, const Due& b) noexcept {

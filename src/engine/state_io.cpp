@@ -46,7 +46,11 @@ struct StateIo {
     const auto& pool = x.pool_;
     w.put(pool.size_);
     w.put(pool.live_);
-    for (std::uint32_t s = 0; s < pool.size_; ++s) w.put(pool[s]);
+    for (std::uint32_t s = 0; s < pool.size_; ++s) {
+      Order o = pool[s];
+      if (o.on_book()) o.level = 0;  // level slots are rebuilt on load
+      w.put(o);
+    }
     w.vec(pool.free_);
     // Traders.
     w.put(static_cast<std::uint64_t>(x.trader_names_.size()));

@@ -18,11 +18,12 @@ class TriggerBook {
     std::int64_t key;    ///< -trigger (rising) or trigger (falling): the back fires first
     std::uint64_t seq;   ///< arrival; larger is later, so it sits further from the back
     std::uint32_t slot;  ///< order slot
+    std::uint32_t reserved = 0;  ///< explicit padding (snapshots copy bytes)
   };
 
   void add(bool rising, Price trigger, std::uint64_t seq, std::uint32_t slot) {
     auto& q = rising ? rising_ : falling_;
-    Entry e{rising ? -trigger : trigger, seq, slot};
+    Entry e{rising ? -trigger : trigger, seq, slot, 0};
     // Sorted ascending by (key, -seq): back = largest key, earliest arrival.
     auto it = std::lower_bound(q.begin(), q.end(), e, before);
     q.insert(it, e);
