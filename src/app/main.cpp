@@ -1,8 +1,10 @@
 // cxmpute: the command-line entry point.
 #include <cstdio>
 #include <string_view>
+#include <vector>
 
 #include "app/demo.hpp"
+#include "app/replay.hpp"
 
 namespace {
 
@@ -10,7 +12,10 @@ int usage() {
   std::fputs(
       "usage: cxmpute <command> [args]\n"
       "  demo <orders.csv>   match a file of orders through one book and print the trades\n"
-      "                      (the network server arrives with a later milestone)\n",
+      "                      (the network server arrives with a later milestone)\n"
+      "  replay [FILE] [--state]\n"
+      "                      apply JSON command lines (FILE or stdin) through one exchange and\n"
+      "                      print its events as JSON lines (docs/replay.md)\n",
       stderr);
   return 2;
 }
@@ -21,5 +26,9 @@ int main(int argc, char** argv) {
   if (argc < 2) return usage();
   std::string_view cmd = argv[1];
   if (cmd == "demo" && argc == 3) return cx::app::run_demo(argv[2]);
+  if (cmd == "replay") {
+    const std::vector<std::string_view> args(argv + 2, argv + argc);
+    return cx::app::run_replay(args);
+  }
   return usage();
 }

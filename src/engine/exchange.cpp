@@ -133,7 +133,7 @@ void Exchange::dispatch(const Command& cmd, const CommandBody& body, bool in_bat
 
 void Exchange::reject(Reason r, TraderId trader, MarketId market, std::string_view cid,
                       OrderId target) {
-  Event& e = out_->emplace_back();
+  Event& e = push_event(*out_);
   e.type = EventType::Rejected;
   e.reason = r;
   e.trader = trader;
@@ -161,7 +161,7 @@ void Exchange::register_trader(const RegisterTrader& c) {
   trader_names_.push_back(c.name);
   trader_ids_.emplace(c.name, id);
   for (auto& a : accounts_) a.emplace_back();
-  Event& e = out_->emplace_back();
+  Event& e = push_event(*out_);
   e.type = EventType::TraderRegistered;
   e.trader = id;
   if (config_.paper_grant > 0) deposit(Deposit{Mode::Paper, id, kUSDC, config_.paper_grant});
@@ -177,7 +177,7 @@ void Exchange::deposit(const Deposit& c) {
     return reject(Reason::InvalidAmount, c.trader);
   b.balance += c.amount;
   s.deposits[c.asset] += c.amount;
-  Event& e = out_->emplace_back();
+  Event& e = push_event(*out_);
   e.type = EventType::Deposited;
   e.mode = static_cast<std::uint8_t>(c.mode);
   e.trader = c.trader;
@@ -193,7 +193,7 @@ void Exchange::withdraw(const Withdraw& c) {
     return reject(Reason::InsufficientBalance, c.trader);
   bal(c.mode, c.trader, c.asset).balance -= c.amount;
   system_[index(c.mode)].withdrawals[c.asset] += c.amount;
-  Event& e = out_->emplace_back();
+  Event& e = push_event(*out_);
   e.type = EventType::Withdrawn;
   e.mode = static_cast<std::uint8_t>(c.mode);
   e.trader = c.trader;
@@ -259,7 +259,7 @@ void Exchange::create_market(const CreateMarket& c) {
     if ((static_cast<i128>(s.tick) * s.lot * m->mult) % m->div != 0) return bad();
   m->book = std::make_unique<OrderBook>(BookSpec{m->id, s.tick, s.lot, s.min_qty}, &pool_);
   market_ids_.emplace(std::pair<Mode, std::string>(s.mode, s.symbol), m->id);
-  Event& e = out_->emplace_back();
+  Event& e = push_event(*out_);
   e.type = EventType::MarketCreated;
   e.market = m->id;
   e.mode = static_cast<std::uint8_t>(s.mode);
@@ -276,7 +276,7 @@ void Exchange::set_status(const SetMarketStatus& c) {
                    (from == MarketStatus::Active || from == MarketStatus::Paused));
   if (!ok) return reject(Reason::MarketNotActive, 0, c.market);
   m.status = c.status;
-  Event& e = out_->emplace_back();
+  Event& e = push_event(*out_);
   e.type = EventType::MarketStatus;
   e.market = c.market;
   e.mode = static_cast<std::uint8_t>(m.spec.mode);
@@ -297,7 +297,7 @@ void Exchange::price_update(const PriceUpdate& c) {
   Market& m = *markets_[c.market];
   m.index = c.index;
   m.mark = c.mark;
-  Event& e = out_->emplace_back();
+  Event& e = push_event(*out_);
   e.type = EventType::PriceUpdated;
   e.market = c.market;
   e.mode = static_cast<std::uint8_t>(m.spec.mode);

@@ -60,7 +60,7 @@ void OrderBook::finish() {
       count = levels_[d.level].count;
     }
     if (total == d.old_total && count == d.old_count) continue;
-    Event& e = out_->emplace_back();
+    Event& e = push_event(*out_);
     e.type = EventType::Depth;
     e.side = d.side;
     e.market = spec_.market;
@@ -72,7 +72,7 @@ void OrderBook::finish() {
 }
 
 Event& OrderBook::emit(EventType type, const Order& o, Reason reason) {
-  Event& e = out_->emplace_back();
+  Event& e = push_event(*out_);
   e.type = type;
   e.side = o.side;
   e.reason = reason;
@@ -87,7 +87,7 @@ Event& OrderBook::emit(EventType type, const Order& o, Reason reason) {
 }
 
 void OrderBook::reject(const NewOrder& o, Reason r) {
-  Event& e = out_->emplace_back();
+  Event& e = push_event(*out_);
   e.type = EventType::Rejected;
   e.side = o.side;
   e.reason = r;
@@ -99,7 +99,7 @@ void OrderBook::reject(const NewOrder& o, Reason r) {
 }
 
 void OrderBook::reject_target(TraderId trader, OrderId id, ClientOrderId cid, Reason r) {
-  Event& e = out_->emplace_back();
+  Event& e = push_event(*out_);
   e.type = EventType::Rejected;
   e.reason = r;
   e.market = spec_.market;
@@ -450,7 +450,7 @@ bool OrderBook::match(Order& t) {
       t.remaining -= q;
       m.remaining -= q;
       lv.total -= q;
-      Event& e = out_->emplace_back();
+      Event& e = push_event(*out_);
       e.type = EventType::Fill;
       e.side = t.side;
       e.market = spec_.market;
