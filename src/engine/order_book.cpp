@@ -23,6 +23,8 @@ inline bool rising_trigger(TriggerKind k, Side s) noexcept {
 
 OrderBook::OrderBook(BookSpec spec, OrderPool* pool)
     : spec_(spec),
+      tick_(spec.tick > 0 ? spec.tick : 1),
+      lot_(spec.lot > 0 ? spec.lot : 1),
       own_pool_(pool ? nullptr : std::make_unique<OrderPool>()),
       pool_(pool ? pool : own_pool_.get()) {
   dirty_.reserve(64);
@@ -47,11 +49,18 @@ void OrderBook::begin(Timestamp now, EventBuffer& out) {
 }
 
 void OrderBook::finish() {
-  // Depth events in a fixed order: bids high to low, then asks low to high.
-  std::sort(dirty_.begin(), dirty_.end(), [](const Dirty& a, const Dirty& b) {
+  // Depth events in a fixed order: bids high to low, then asks low to high. Usually one to three
+  // levels changed, so an insertion sort.
+  auto before = [](const Dirty& a, const Dirty& b) {
     if (a.side != b.side) return a.side == Side::Buy;
     return a.side == Side::Buy ? a.price > b.price : a.price < b.price;
-  });
+  };
+  for (std::size_t i = 1; i < dirty_.size(); ++i) {
+    Dirty d = dirty_[i];
+    std::size_t j = i;
+    for (; j > 0 && before(d, dirty_[j - 1]); --j) dirty_[j] = dirty_[j - 1];
+    dirty_[j] = d;
+  }
   for (const Dirty& d : dirty_) {
     Qty total = 0;
     std::uint32_t count = 0;
@@ -290,10 +299,10 @@ bool OrderBook::crosses_book(Side side, Price price) const noexcept {
 Reason OrderBook::check(const NewOrder& o, Timestamp now) const {
   // Stateless: the request against the market's rules.
   if (o.qty <= 0) return Reason::InvalidQuantity;
-  if (o.qty % spec_.lot != 0) return Reason::QtyNotMultipleOfLot;
+  if (!lot_.divides(o.qty)) return Reason::QtyNotMultipleOfLot;
   if (o.qty < spec_.min_qty) return Reason::QtyBelowMinimum;
   if (o.price <= 0) return Reason::InvalidPrice;
-  if (o.price % spec_.tick != 0) return Reason::PriceNotMultipleOfTick;
+  if (!tick_.divides(o.price)) return Reason::PriceNotMultipleOfTick;
   if (o.type == OrderType::Market &&
       (o.tif == TimeInForce::GTC || o.tif == TimeInForce::GTT))
     return Reason::InvalidTimeInForce;
@@ -302,7 +311,7 @@ Reason OrderBook::check(const NewOrder& o, Timestamp now) const {
     return Reason::InvalidFlags;
   if (o.trigger_kind != TriggerKind::None) {
     if (o.trigger <= 0) return Reason::InvalidTrigger;
-    if (o.trigger % spec_.tick != 0) return Reason::PriceNotMultipleOfTick;
+    if (!tick_.divides(o.trigger)) return Reason::PriceNotMultipleOfTick;
   }
   if (o.tif == TimeInForce::GTT && o.expire_at <= now) return Reason::ExpireTimeInPast;
   // Against the book.
@@ -545,9 +554,9 @@ bool OrderBook::amend(const AmendRequest& a, Timestamp now, EventBuffer& out) {
   const Price price = a.price != 0 ? a.price : o.price;
   const Qty qty = a.qty != 0 ? a.qty : o.qty;
   if (price < 0) return fail(Reason::InvalidPrice);
-  if (price % spec_.tick != 0) return fail(Reason::PriceNotMultipleOfTick);
+  if (!tick_.divides(price)) return fail(Reason::PriceNotMultipleOfTick);
   if (qty < 0) return fail(Reason::InvalidQuantity);
-  if (qty % spec_.lot != 0) return fail(Reason::QtyNotMultipleOfLot);
+  if (!lot_.divides(qty)) return fail(Reason::QtyNotMultipleOfLot);
   if (qty < spec_.min_qty) return fail(Reason::QtyBelowMinimum);
   if (qty <= o.filled()) return fail(Reason::AmendQtyTooSmall);
 

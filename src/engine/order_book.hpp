@@ -19,6 +19,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/divisor.hpp"
 #include "core/flat_hash_map.hpp"
 #include "core/ids.hpp"
 #include "engine/event.hpp"
@@ -201,6 +202,8 @@ class OrderBook {
   void free_level(std::uint32_t level);
 
   BookSpec spec_;
+  Divisor tick_;
+  Divisor lot_;
   std::unique_ptr<OrderPool> own_pool_;
   OrderPool* pool_;
   Pool<Level, 10> levels_;
