@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/ids.hpp"
+#include "engine/asset.hpp"
 #include "engine/reason.hpp"
 #include "engine/types.hpp"
 
@@ -21,7 +22,7 @@ enum class EventType : std::uint8_t {
   Amended,    ///< resting order changed: price, qty = new total, remaining
   Triggered,  ///< stop/take-profit order released by a mark price: price = trigger price
   Depth,      ///< a price level's new state: side, price, qty = total (0: gone), count = orders
-  // Exchange-level events (the book never emits these).
+  // Exchange-level events (the book never emits these; they come as ExEvent).
   TraderRegistered,  ///< trader: the new trader id (its PAPER grant follows as Deposited)
   MarketCreated,     ///< market: the new market id
   MarketStatus,      ///< market: count = the new MarketStatus
@@ -30,40 +31,52 @@ enum class EventType : std::uint8_t {
   PriceUpdated,      ///< market: price = mark, qty = index
 };
 
+/// What the book says happened. 72 bytes, written whole, so emitting is a few stores.
 struct Event {
   EventType type{};
   Side side{};
   Reason reason = Reason::None;
+  std::uint8_t mode = 0;  ///< Mode of the market or account (set by the exchange)
   MarketId market = 0;
-  TraderId trader = 0;
-  OrderId order_id = 0;
-  ClientOrderId client_id = 0;
+  TraderId trader = 0;        ///< the order's trader (the taker's, for a fill)
+  TraderId maker_trader = 0;  ///< Fill
+  std::uint32_t count = 0;    ///< Depth: orders at the level; MarketStatus: the new status
+  std::uint32_t reserved = 0;
+  OrderId order_id = 0;       ///< the order (the taker, for a fill)
+  OrderId maker_id = 0;       ///< Fill
   Price price = 0;
   Qty qty = 0;
-  Qty remaining = 0;  ///< the order's (taker's) remaining quantity after this event
-  // Fill only: the resting side.
-  OrderId maker_id = 0;
-  ClientOrderId maker_client_id = 0;
-  TraderId maker_trader = 0;
-  std::uint32_t count = 0;  ///< Depth: orders at the level
-  Qty maker_remaining = 0;
-  // Set by the exchange.
-  std::uint8_t mode = 0;   ///< Mode of the market / account
-  std::uint8_t asset = 0;  ///< Deposited / Withdrawn
-  std::uint32_t cid_ref = 0;        ///< Exchange::client_order_id(ref): the order's client id text
-  std::uint32_t maker_cid_ref = 0;  ///< the same for the maker of a fill
-  Amount amount = 0;       ///< Deposited / Withdrawn
-  Amount maker_fee = 0;    ///< Fill: fee charged to the maker, in quote units
-  Amount taker_fee = 0;    ///< Fill: fee charged to the taker
-  Amount notional = 0;     ///< Fill: price x qty in quote units
+  Qty remaining = 0;          ///< the order's remaining quantity (see docs/matching.md, Events)
+  Qty maker_remaining = 0;    ///< Fill
 };
+static_assert(sizeof(Event) == 72);
 
 using EventBuffer = std::vector<Event>;
 
+/// An event as the exchange reports it: the book's event plus what settlement added.
+struct ExEvent : Event {
+  ExEvent() = default;
+  explicit ExEvent(const Event& e) : Event(e) {}
+  AssetId asset = 0;               ///< Deposited / Withdrawn
+  std::uint8_t reserved_bytes[3] = {};
+  std::uint32_t cid_ref = 0;       ///< Exchange::client_order_id(ref): the order's client id text
+  std::uint32_t maker_cid_ref = 0; ///< the same for the maker of a fill
+  std::uint32_t reserved2 = 0;
+  Amount amount = 0;               ///< Deposited / Withdrawn
+  Amount notional = 0;             ///< Fill: price x qty in quote units
+  Amount maker_fee = 0;            ///< Fill: charged to the maker, quote units
+  Amount taker_fee = 0;            ///< Fill: charged to the taker
+};
+
+static_assert(sizeof(ExEvent) == 120, "no implicit padding: events are compared as bytes");
+
+using ExEventBuffer = std::vector<ExEvent>;
+
 /// Appends a zeroed event and returns it. Copies a constant blank (plain vector stores) rather
-/// than value-initialising in place, which g++ turns into a slow `rep stos` for a struct this size.
-inline Event& push_event(EventBuffer& out) {
-  static constexpr Event kBlank{};
+/// than value-initialising in place, which g++ can turn into a slow `rep stos`.
+template <class E>
+inline E& push_event(std::vector<E>& out) {
+  static const E kBlank{};
   out.push_back(kBlank);
   return out.back();
 }

@@ -82,7 +82,7 @@ Exchange::OrderMeta& Exchange::meta(OrderId id) {
 
 // ---------------------------------------------------------------- apply
 
-void Exchange::apply(const Command& cmd, EventBuffer& out) {
+void Exchange::apply(const Command& cmd, ExEventBuffer& out) {
   out_ = &out;
   cid_refs_.clear();
   if (cmd.seq != 0) {
@@ -133,14 +133,13 @@ void Exchange::dispatch(const Command& cmd, const CommandBody& body, bool in_bat
 
 void Exchange::reject(Reason r, TraderId trader, MarketId market, std::string_view cid,
                       OrderId target) {
-  Event& e = push_event(*out_);
+  ExEvent& e = push_event(*out_);
   e.type = EventType::Rejected;
   e.reason = r;
   e.trader = trader;
   e.market = market;
   e.order_id = target;
   if (!cid.empty()) {
-    e.client_id = cid_hash(cid);
     e.cid_ref = remember_cid(cid);
   }
   if (market < markets_.size()) e.mode = static_cast<std::uint8_t>(markets_[market]->spec.mode);
@@ -161,7 +160,7 @@ void Exchange::register_trader(const RegisterTrader& c) {
   trader_names_.push_back(c.name);
   trader_ids_.emplace(c.name, id);
   for (auto& a : accounts_) a.emplace_back();
-  Event& e = push_event(*out_);
+  ExEvent& e = push_event(*out_);
   e.type = EventType::TraderRegistered;
   e.trader = id;
   if (config_.paper_grant > 0) deposit(Deposit{Mode::Paper, id, kUSDC, config_.paper_grant});
@@ -177,7 +176,7 @@ void Exchange::deposit(const Deposit& c) {
     return reject(Reason::InvalidAmount, c.trader);
   b.balance += c.amount;
   s.deposits[c.asset] += c.amount;
-  Event& e = push_event(*out_);
+  ExEvent& e = push_event(*out_);
   e.type = EventType::Deposited;
   e.mode = static_cast<std::uint8_t>(c.mode);
   e.trader = c.trader;
@@ -193,7 +192,7 @@ void Exchange::withdraw(const Withdraw& c) {
     return reject(Reason::InsufficientBalance, c.trader);
   bal(c.mode, c.trader, c.asset).balance -= c.amount;
   system_[index(c.mode)].withdrawals[c.asset] += c.amount;
-  Event& e = push_event(*out_);
+  ExEvent& e = push_event(*out_);
   e.type = EventType::Withdrawn;
   e.mode = static_cast<std::uint8_t>(c.mode);
   e.trader = c.trader;
@@ -259,7 +258,7 @@ void Exchange::create_market(const CreateMarket& c) {
     if ((static_cast<i128>(s.tick) * s.lot * m->mult) % m->div != 0) return bad();
   m->book = std::make_unique<OrderBook>(BookSpec{m->id, s.tick, s.lot, s.min_qty}, &pool_);
   market_ids_.emplace(std::pair<Mode, std::string>(s.mode, s.symbol), m->id);
-  Event& e = push_event(*out_);
+  ExEvent& e = push_event(*out_);
   e.type = EventType::MarketCreated;
   e.market = m->id;
   e.mode = static_cast<std::uint8_t>(s.mode);
@@ -276,7 +275,7 @@ void Exchange::set_status(const SetMarketStatus& c) {
                    (from == MarketStatus::Active || from == MarketStatus::Paused));
   if (!ok) return reject(Reason::MarketNotActive, 0, c.market);
   m.status = c.status;
-  Event& e = push_event(*out_);
+  ExEvent& e = push_event(*out_);
   e.type = EventType::MarketStatus;
   e.market = c.market;
   e.mode = static_cast<std::uint8_t>(m.spec.mode);
@@ -284,9 +283,8 @@ void Exchange::set_status(const SetMarketStatus& c) {
   if (c.status == MarketStatus::Delisted) {
     // Every live order leaves, trader by trader in id order.
     for (TraderId t = 0; t < trader_names_.size(); ++t) {
-      std::size_t from_ev = out_->size();
-      m.book->cancel_all(t, now_, *out_);
-      settle(from_ev);
+      m.book->cancel_all(t, now_, book_ev_);
+      settle();
     }
   }
 }
@@ -297,16 +295,15 @@ void Exchange::price_update(const PriceUpdate& c) {
   Market& m = *markets_[c.market];
   m.index = c.index;
   m.mark = c.mark;
-  Event& e = push_event(*out_);
+  ExEvent& e = push_event(*out_);
   e.type = EventType::PriceUpdated;
   e.market = c.market;
   e.mode = static_cast<std::uint8_t>(m.spec.mode);
   e.price = c.mark;
   e.qty = c.index;
   if (m.status != MarketStatus::Active) return;  // triggers wait while paused
-  std::size_t from = out_->size();
-  m.book->on_price(c.mark, now_, *out_);
-  settle(from);
+  m.book->on_price(c.mark, now_, book_ev_);
+  settle();
 }
 
 void Exchange::expire_due() {
@@ -314,9 +311,8 @@ void Exchange::expire_due() {
     MarketId id = due_.front().market;
     std::pop_heap(due_.begin(), due_.end(), due_later);
     due_.pop_back();
-    std::size_t from = out_->size();
-    markets_[id]->book->advance_time(now_, *out_);
-    settle(from);
+    markets_[id]->book->advance_time(now_, book_ev_);
+    settle();
   }
 }
 

@@ -106,7 +106,7 @@ class Exchange {
 
   /// Applies one command and appends its events. A command that fails its checks emits one
   /// Rejected event and changes nothing. Commands with seq != 0 must come in sequence order.
-  void apply(const Command& cmd, EventBuffer& out);
+  void apply(const Command& cmd, ExEventBuffer& out);
 
   // ---- lookups ----
   std::optional<TraderId> trader_id(std::string_view name) const;
@@ -208,9 +208,9 @@ class Exchange {
   Amount available(Mode mode, TraderId t, AssetId a) const;
   bool valid_trader(TraderId t) const noexcept { return t < trader_names_.size(); }
 
-  /// Settles the events the last book call appended from index `from`.
-  void settle(std::size_t from);
-  void settle_fill(Event& e);
+  /// Settles the events the last book call left in book_ev_ and appends them to out_.
+  void settle();
+  void settle_fill(ExEvent& e);
   void order_gone(TraderId trader, OrderId id);
   void release_lots(TraderId trader, OrderMeta& m, Qty qty, Qty lot);
   Position& position(Account& a, MarketId market);
@@ -230,7 +230,8 @@ class Exchange {
   FlatHashMap<CidKey, OrderId, CidHash> cids_;
   std::vector<Due> due_;  ///< min-heap of GTT expiry times by market
   std::vector<std::string> cid_refs_;  ///< texts referenced by this command's events
-  EventBuffer* out_ = nullptr;
+  EventBuffer book_ev_;  ///< what the last book call said, before settlement
+  ExEventBuffer* out_ = nullptr;
   SeqNo last_seq_ = 0;
   Timestamp now_ = 0;
 };

@@ -98,14 +98,15 @@ void Exchange::place(const PlaceOrder& c) {
 
   Balance& b = bal(mode, o.trader, asset);
   b.pending += total;
-  const std::size_t from = out_->size();
-  const OrderId id = m.book->place(o, now_, *out_);
+  const OrderId id = m.book->place(o, now_, book_ev_);
   if (id == 0) {  // unreachable after check(), kept so a rejection can never leak a lock
     b.pending -= total;
-    for (std::size_t i = from; i < out_->size(); ++i) {
-      (*out_)[i].mode = static_cast<std::uint8_t>(mode);
-      (*out_)[i].cid_ref = remember_cid(cid);
+    for (const Event& e : book_ev_) {
+      ExEvent& x = out_->emplace_back(e);
+      x.mode = static_cast<std::uint8_t>(mode);
+      x.cid_ref = remember_cid(cid);
     }
+    book_ev_.clear();
     return;
   }
   OrderMeta& mt = meta(id);
@@ -122,7 +123,7 @@ void Exchange::place(const PlaceOrder& c) {
     due_.push_back(Due{o.expire_at, m.id});
     std::push_heap(due_.begin(), due_.end(), due_later);
   }
-  settle(from);
+  settle();
 }
 
 // ---------------------------------------------------------------- amend and cancel
@@ -180,18 +181,19 @@ void Exchange::amend(const AmendOrder& c) {
   const Amount old_per_lot = mt.lock_per_lot;
   mt.locked = new_locked;
   mt.lock_per_lot = new_per_lot;
-  const std::size_t from = out_->size();
-  if (!m.book->amend(a, now_, *out_)) {
+  if (!m.book->amend(a, now_, book_ev_)) {
     b.pending -= delta;
     mt.locked = old_locked;
     mt.lock_per_lot = old_per_lot;
-    for (std::size_t i = from; i < out_->size(); ++i) {
-      (*out_)[i].mode = static_cast<std::uint8_t>(mode);
-      (*out_)[i].cid_ref = remember_cid(mt.cid);
+    for (const Event& e : book_ev_) {
+      ExEvent& x = out_->emplace_back(e);
+      x.mode = static_cast<std::uint8_t>(mode);
+      x.cid_ref = remember_cid(mt.cid);
     }
+    book_ev_.clear();
     return;
   }
-  settle(from);
+  settle();
 }
 
 void Exchange::cancel(const CancelOrder& c) {
@@ -211,9 +213,8 @@ void Exchange::cancel(const CancelOrder& c) {
       pool_[slot].trader != c.trader || markets_[pool_[slot].market]->spec.mode != c.mode)
     return fail(Reason::OrderNotFound);
   Market& m = *markets_[pool_[slot].market];
-  const std::size_t from = out_->size();
-  m.book->cancel(c.trader, id, now_, *out_);
-  settle(from);
+  m.book->cancel(c.trader, id, now_, book_ev_);
+  settle();
 }
 
 void Exchange::cancel_all(const CancelAll& c) {
@@ -221,24 +222,22 @@ void Exchange::cancel_all(const CancelAll& c) {
   if (c.market) {
     if (*c.market >= markets_.size() || markets_[*c.market]->spec.mode != c.mode)
       return reject(Reason::UnknownMarket, c.trader);
-    const std::size_t from = out_->size();
-    markets_[*c.market]->book->cancel_all(c.trader, now_, *out_);
-    settle(from);
+    markets_[*c.market]->book->cancel_all(c.trader, now_, book_ev_);
+    settle();
     return;
   }
   for (auto& m : markets_) {
     if (m->spec.mode != c.mode) continue;
-    const std::size_t from = out_->size();
-    m->book->cancel_all(c.trader, now_, *out_);
-    settle(from);
+    m->book->cancel_all(c.trader, now_, book_ev_);
+    settle();
   }
 }
 
 // ---------------------------------------------------------------- settlement
 
-void Exchange::settle(std::size_t from) {
-  for (std::size_t i = from; i < out_->size(); ++i) {
-    Event& e = (*out_)[i];
+void Exchange::settle() {
+  for (const Event& be : book_ev_) {
+    ExEvent& e = out_->emplace_back(be);
     if (e.market < markets_.size())
       e.mode = static_cast<std::uint8_t>(markets_[e.market]->spec.mode);
     switch (e.type) {
@@ -259,6 +258,7 @@ void Exchange::settle(std::size_t from) {
         break;
     }
   }
+  book_ev_.clear();
 }
 
 void Exchange::release_lots(TraderId trader, OrderMeta& mt, Qty qty, Qty lot) {
@@ -279,7 +279,7 @@ void Exchange::order_gone(TraderId trader, OrderId id) {
   mt.cid.clear();
 }
 
-void Exchange::settle_fill(Event& e) {
+void Exchange::settle_fill(ExEvent& e) {
   Market& m = *markets_[e.market];
   const MarketSpec& s = m.spec;
   const Mode mode = s.mode;

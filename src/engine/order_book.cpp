@@ -69,52 +69,45 @@ void OrderBook::finish() {
       count = levels_[d.level].count;
     }
     if (total == d.old_total && count == d.old_count) continue;
-    Event& e = push_event(*out_);
-    e.type = EventType::Depth;
-    e.side = d.side;
-    e.market = spec_.market;
-    e.price = d.price;
-    e.qty = total;
-    e.count = count;
+    out_->push_back(Event{.type = EventType::Depth,
+                          .side = d.side,
+                          .market = spec_.market,
+                          .count = count,
+                          .price = d.price,
+                          .qty = total});
   }
   out_ = nullptr;
 }
 
 Event& OrderBook::emit(EventType type, const Order& o, Reason reason) {
-  Event& e = push_event(*out_);
-  e.type = type;
-  e.side = o.side;
-  e.reason = reason;
-  e.market = spec_.market;
-  e.trader = o.trader;
-  e.order_id = o.id;
-  e.client_id = o.client_id;
-  e.price = o.price;
-  e.qty = o.qty;
-  e.remaining = o.remaining;
-  return e;
+  out_->push_back(Event{.type = type,
+                        .side = o.side,
+                        .reason = reason,
+                        .market = spec_.market,
+                        .trader = o.trader,
+                        .order_id = o.id,
+                        .price = o.price,
+                        .qty = o.qty,
+                        .remaining = o.remaining});
+  return out_->back();
 }
 
 void OrderBook::reject(const NewOrder& o, Reason r) {
-  Event& e = push_event(*out_);
-  e.type = EventType::Rejected;
-  e.side = o.side;
-  e.reason = r;
-  e.market = spec_.market;
-  e.trader = o.trader;
-  e.client_id = o.client_id;
-  e.price = o.price;
-  e.qty = o.qty;
+  out_->push_back(Event{.type = EventType::Rejected,
+                        .side = o.side,
+                        .reason = r,
+                        .market = spec_.market,
+                        .trader = o.trader,
+                        .price = o.price,
+                        .qty = o.qty});
 }
 
-void OrderBook::reject_target(TraderId trader, OrderId id, ClientOrderId cid, Reason r) {
-  Event& e = push_event(*out_);
-  e.type = EventType::Rejected;
-  e.reason = r;
-  e.market = spec_.market;
-  e.trader = trader;
-  e.order_id = id;
-  e.client_id = cid;
+void OrderBook::reject_target(TraderId trader, OrderId id, ClientOrderId, Reason r) {
+  out_->push_back(Event{.type = EventType::Rejected,
+                        .reason = r,
+                        .market = spec_.market,
+                        .trader = trader,
+                        .order_id = id});
 }
 
 // ---------------------------------------------------------------- order records
@@ -459,20 +452,17 @@ bool OrderBook::match(Order& t) {
       t.remaining -= q;
       m.remaining -= q;
       lv.total -= q;
-      Event& e = push_event(*out_);
-      e.type = EventType::Fill;
-      e.side = t.side;
-      e.market = spec_.market;
-      e.trader = t.trader;
-      e.order_id = t.id;
-      e.client_id = t.client_id;
-      e.price = lv.price;
-      e.qty = q;
-      e.remaining = t.remaining;
-      e.maker_id = m.id;
-      e.maker_client_id = m.client_id;
-      e.maker_trader = m.trader;
-      e.maker_remaining = m.remaining;
+      out_->push_back(Event{.type = EventType::Fill,
+                            .side = t.side,
+                            .market = spec_.market,
+                            .trader = t.trader,
+                            .maker_trader = m.trader,
+                            .order_id = t.id,
+                            .maker_id = m.id,
+                            .price = lv.price,
+                            .qty = q,
+                            .remaining = t.remaining,
+                            .maker_remaining = m.remaining});
       if (m.remaining == 0) {
         lv.head = next;
         if (next != kNil)

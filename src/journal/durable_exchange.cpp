@@ -14,7 +14,7 @@ namespace cx::journal {
 
 namespace fs = std::filesystem;
 using engine::Command;
-using engine::EventBuffer;
+using engine::ExEventBuffer;
 using engine::Exchange;
 
 namespace {
@@ -24,7 +24,7 @@ fs::path snapshot_dir(const fs::path& dir) { return dir / "snapshots"; }
 
 /// Applies the log after `x`'s last sequence number to `x`.
 Result<std::uint64_t> replay_log(const fs::path& dir, Exchange& x) {
-  EventBuffer ev;
+  ExEventBuffer ev;
   Error failure{ErrorCode::Corrupt, ""};
   bool failed = false;
   auto n = for_each(journal_dir(dir), x.last_seq() + 1,
@@ -119,7 +119,7 @@ Result<std::unique_ptr<DurableExchange>> DurableExchange::open(const fs::path& d
   return d;
 }
 
-Result<SeqNo> DurableExchange::submit(Command cmd, EventBuffer& out) {
+Result<SeqNo> DurableExchange::submit(Command cmd, ExEventBuffer& out) {
   cmd.seq = exchange_->last_seq() + 1;
   buf_.clear();
   engine::encode(cmd, buf_);

@@ -60,7 +60,7 @@ class DurableExchange {
 
   /// Gives `cmd` the next sequence number, journals it (in memory) and applies it, appending
   /// its events to `out`. Nothing of it may leave the engine before commit() returns.
-  [[nodiscard]] Result<SeqNo> submit(engine::Command cmd, engine::EventBuffer& out);
+  [[nodiscard]] Result<SeqNo> submit(engine::Command cmd, engine::ExEventBuffer& out);
   /// Makes every submitted command durable with one write and one fdatasync. On failure the
   /// process must stop: the state is ahead of the disk.
   [[nodiscard]] Result<void> commit();

@@ -101,26 +101,23 @@ std::string sv(std::string_view s) {
 }
 
 std::string describe(const Event& e) {
-  return format("%-9s %s %-24s mkt=%u trader=%u id=%#" PRIx64 " cid=%" PRIu64 " px=%" PRId64
-                " qty=%" PRId64 " rem=%" PRId64 " maker=%#" PRIx64 "/%" PRIu64 "/%u mrem=%" PRId64
+  return format("%-9s %s %-24s mkt=%u trader=%u id=%#" PRIx64 " px=%" PRId64
+                " qty=%" PRId64 " rem=%" PRId64 " maker=%#" PRIx64 "/%u mrem=%" PRId64
                 " count=%u",
                 event_name(e.type), sv(to_string(e.side)).c_str(), sv(to_string(e.reason)).c_str(),
-                e.market, e.trader, e.order_id, e.client_id, e.price, e.qty, e.remaining,
-                e.maker_id, e.maker_client_id, e.maker_trader, e.maker_remaining, e.count);
+                e.market, e.trader, e.order_id, e.price, e.qty, e.remaining,
+                e.maker_id, e.maker_trader, e.maker_remaining, e.count);
 }
 
-// Every field is compared, including the exchange-level ones the book must leave at zero.
-static_assert(sizeof(Event) == 136, "Event changed: add the new fields to same() below");
+// Every field is compared, including the ones the book must leave at zero.
+static_assert(sizeof(Event) == 72, "Event changed: add the new fields to same() below");
 
 bool same(const Event& a, const Event& b) {
   return a.type == b.type && a.side == b.side && a.reason == b.reason && a.market == b.market &&
-         a.trader == b.trader && a.order_id == b.order_id && a.client_id == b.client_id &&
-         a.price == b.price && a.qty == b.qty && a.remaining == b.remaining &&
-         a.maker_id == b.maker_id && a.maker_client_id == b.maker_client_id &&
+         a.trader == b.trader && a.order_id == b.order_id && a.price == b.price &&
+         a.qty == b.qty && a.remaining == b.remaining && a.maker_id == b.maker_id &&
          a.maker_trader == b.maker_trader && a.count == b.count &&
-         a.maker_remaining == b.maker_remaining && a.mode == b.mode && a.asset == b.asset &&
-         a.cid_ref == b.cid_ref && a.maker_cid_ref == b.maker_cid_ref && a.amount == b.amount &&
-         a.maker_fee == b.maker_fee && a.taker_fee == b.taker_fee && a.notional == b.notional;
+         a.maker_remaining == b.maker_remaining && a.mode == b.mode && a.reserved == b.reserved;
 }
 
 // ------------------------------------------------------------------ commands

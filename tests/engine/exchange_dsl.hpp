@@ -80,8 +80,8 @@ struct Venue {
       if (p.market == m) return p;
     return Position{};
   }
-  std::vector<Event> of(EventType type) const {
-    std::vector<Event> r;
+  std::vector<ExEvent> of(EventType type) const {
+    std::vector<ExEvent> r;
     std::copy_if(ev.begin(), ev.end(), std::back_inserter(r),
                  [&](const Event& e) { return e.type == type; });
     return r;
@@ -97,7 +97,7 @@ struct Venue {
   }
 
   Exchange x;
-  EventBuffer ev;
+  ExEventBuffer ev;
   SeqNo seq = 0;
   Timestamp ts = 1'000;
 };

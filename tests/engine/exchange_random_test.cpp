@@ -130,7 +130,7 @@ TEST(ExchangeRandom, ConservationHoldsAfterEveryCommand) {
       sim.ts += sim.pick(0, 50);
       v.ts = sim.ts;
       v.run(sim.next(v.x));
-      for (const Event& e : v.ev) {
+      for (const ExEvent& e : v.ev) {
         if (e.type == EventType::Accepted) sim.ids.push_back(e.order_id);
         if (e.type == EventType::Fill) ++fills;
       }
@@ -144,7 +144,7 @@ TEST(ExchangeRandom, ConservationHoldsAfterEveryCommand) {
   }
 }
 
-bool same(const Event& a, const Event& b) { return std::memcmp(&a, &b, sizeof(Event)) == 0; }
+bool same(const ExEvent& a, const ExEvent& b) { return std::memcmp(&a, &b, sizeof(ExEvent)) == 0; }
 
 /// The command as the journal would give it back: encoded, then decoded.
 CommandBody through_journal_codec(const CommandBody& body, SeqNo seq, Timestamp ts) {
@@ -177,7 +177,7 @@ TEST(ExchangeRandom, SameLogGivesTheSameEventsOnTwoExchanges) {
     b.run(through_journal_codec(c, b.seq + 1, b.ts));
     ASSERT_EQ(a.ev.size(), b.ev.size()) << "command " << i;
     for (std::size_t k = 0; k < a.ev.size(); ++k) ASSERT_TRUE(same(a.ev[k], b.ev[k])) << i;
-    for (const Event& e : a.ev)
+    for (const ExEvent& e : a.ev)
       if (e.type == EventType::Accepted) sim.ids.push_back(e.order_id);
   }
 }
@@ -227,7 +227,7 @@ TEST(StateIo, LoadedStateContinuesExactlyLikeTheOriginal) {
     sim.ts += sim.pick(0, 50);
     a.ts = sim.ts;
     a.run(sim.next(a.x));
-    for (const Event& e : a.ev)
+    for (const ExEvent& e : a.ev)
       if (e.type == EventType::Accepted) sim.ids.push_back(e.order_id);
   }
   std::vector<std::byte> bytes;
@@ -240,7 +240,7 @@ TEST(StateIo, LoadedStateContinuesExactlyLikeTheOriginal) {
   ASSERT_EQ(bytes.size(), again.size());
   for (std::size_t i = 0; i < bytes.size(); ++i) ASSERT_EQ(bytes[i], again[i]) << "byte " << i;
   EXPECT_TRUE(b.audit().ok());
-  EventBuffer ev;
+  ExEventBuffer ev;
   for (int i = 0; i < n; ++i) {
     sim.ts += sim.pick(0, 50);
     a.ts = sim.ts;
@@ -250,7 +250,7 @@ TEST(StateIo, LoadedStateContinuesExactlyLikeTheOriginal) {
     a.run(std::move(c));
     ASSERT_EQ(a.ev.size(), ev.size()) << "command " << i;
     for (std::size_t k = 0; k < ev.size(); ++k) ASSERT_TRUE(same(a.ev[k], ev[k])) << i;
-    for (const Event& e : a.ev)
+    for (const ExEvent& e : a.ev)
       if (e.type == EventType::Accepted) sim.ids.push_back(e.order_id);
   }
 }

@@ -323,7 +323,7 @@ TEST_F(ExchangeTest, GttOrderExpiresOnAClockTickAndReleasesItsLock) {
 }
 
 TEST_F(ExchangeTest, CommandsOutOfSequenceAreRefused) {
-  EventBuffer ev;
+  ExEventBuffer ev;
   v.x.apply(Command{v.seq + 5, v.ts, ClockTick{}}, ev);
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0].reason, Reason::SeqOutOfOrder);

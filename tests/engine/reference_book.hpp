@@ -75,7 +75,6 @@ class ReferenceBook {
       e.side = req.side;  // (engine) a rejected order echoes its side, price and quantity
       e.reason = r;
       e.trader = req.trader;
-      e.client_id = req.client_id;
       e.price = req.price;
       e.qty = req.qty;
       finish();
@@ -515,12 +514,11 @@ class ReferenceBook {
     out_->push_back(removed(type, o, reason));
   }
 
-  void push_rejected_target(TraderId trader, OrderId id, ClientOrderId cid, Reason r) {
+  void push_rejected_target(TraderId trader, OrderId id, ClientOrderId, Reason r) {
     Event& e = push(EventType::Rejected);
     e.reason = r;
     e.trader = trader;
     e.order_id = id;
-    e.client_id = cid;
   }
 
   Event order_event(EventType type, const RefOrder& o, Reason reason) const {
@@ -531,7 +529,6 @@ class ReferenceBook {
     e.market = spec_.market;
     e.trader = o.trader;
     e.order_id = o.id;
-    e.client_id = o.client_id;
     e.price = o.price;
     e.qty = o.qty;
     e.remaining = o.remaining;
@@ -553,12 +550,10 @@ class ReferenceBook {
     e.market = spec_.market;
     e.trader = taker.trader;
     e.order_id = taker.id;
-    e.client_id = taker.client_id;
     e.price = price;
     e.qty = q;
     e.remaining = taker.remaining;
     e.maker_id = maker.id;
-    e.maker_client_id = maker.client_id;
     e.maker_trader = maker.trader;
     e.maker_remaining = maker.remaining;
     return e;

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   }
   std::printf("start %llu\n", static_cast<unsigned long long>((*d)->last_seq()));
   std::fflush(stdout);
-  cx::engine::EventBuffer ev;
+  cx::engine::ExEventBuffer ev;
   std::uint64_t h = seed ^ (*d)->last_seq();
   while ((*d)->last_seq() < limit) {
     h = cx::mix64(h + 1);

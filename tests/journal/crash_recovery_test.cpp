@@ -95,7 +95,7 @@ TEST(CrashRecovery, EveryAcknowledgedCommandSurvivesKillNine) {
 
     // The whole log: contiguous, each record the command that was sent, replayed from scratch.
     engine::Exchange fresh{engine::ExchangeConfig{}};
-    engine::EventBuffer ev;
+    engine::ExEventBuffer ev;
     SeqNo expect = 1;
     std::vector<std::byte> want;
     auto n = for_each(fs::path(dir) / "journal", 0, [&](SeqNo seq, std::span<const std::byte> p) {
