@@ -21,7 +21,8 @@ void mix() {
   book::ExchangeCoreConfig cfg;
   const book::ExchangeCoreWorkload w = book::generate_exchange_core(cfg);
   const std::vector<Command> setup = venue_setup(cfg.traders);
-  const std::vector<Command> cmds = as_commands(w);
+  std::vector<Command> cmds = as_commands(w);
+  for (std::size_t i = 0; i < cmds.size(); ++i) cmds[i].ts = static_cast<Timestamp>(i + 1);
   const std::size_t first_measured = w.fill.size();
 
   auto run = [&](bool per_command) {
@@ -29,13 +30,12 @@ void mix() {
     x.reserve(1u << 16, cfg.traders + 1);
     ExEventBuffer out;
     out.reserve(1024);
-    Timestamp ts = 1;
     for (const Command& c : setup) {
-      x.apply(Command{0, ts, c.body}, out);
+      x.apply(c, out);
       out.clear();
     }
     for (std::size_t i = 0; i < first_measured; ++i) {
-      x.apply(Command{0, ts, cmds[i].body}, out);
+      x.apply(cmds[i], out);
       out.clear();
     }
     std::vector<std::uint64_t> ticks;
@@ -45,7 +45,7 @@ void mix() {
     cal.start();
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t i = first_measured; i < cmds.size(); ++i) {
-      Command c{0, ++ts, cmds[i].body};
+      const Command& c = cmds[i];  // seq 0: unsequenced, as in memory
       if (per_command) {
         const std::uint64_t a = tsc_now();
         x.apply(c, out);

@@ -69,7 +69,10 @@ std::int64_t Exchange::points(Mode mode, TraderId trader) const {
 }
 
 std::optional<Amount> Exchange::notional(const Market& m, Price price, Qty qty) noexcept {
-    i128 v = static_cast<i128>(price) * qty * m.mult / m.div;
+  std::int64_t p;
+  if (m.mult == 1 && !__builtin_mul_overflow(price, qty, &p)) [[likely]]
+    return m.div == 1 ? p : p / m.div;
+  const i128 v = static_cast<i128>(price) * qty * m.mult / m.div;
   if (v > INT64_MAX || v < INT64_MIN) return std::nullopt;
   return static_cast<Amount>(v);
 }

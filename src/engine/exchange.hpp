@@ -8,6 +8,7 @@
 /// the exchange's favour (fees round up). See docs/exchange.md.
 
 #include <array>
+#include <climits>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -78,6 +79,8 @@ struct MarketStats {
   std::array<StatWindow, 24> hours{};  ///< rolling 24h by hour of day
   std::array<std::int64_t, 24> hour_of{};
   Qty open_interest = 0;  ///< derivatives: total long size
+  std::int64_t hour_start = INT64_MIN / 2;  ///< start (ms) of the hour `hour_slot` counts
+  std::size_t hour_slot = 0;
   StatWindow rolling_24h(Timestamp now) const;
 };
 

@@ -374,19 +374,24 @@ void Exchange::add_stats(Market& m, Amount n, Amount fees) {
     w.fees += fees;
   };
   add(st.lifetime);
-  const std::int64_t day = now_ / 86'400'000;
-  if (st.day != day) {
-    st.day = day;
-    st.today = StatWindow{};
+  // Day and hour change rarely: divide only when the time leaves the current hour.
+  if (now_ < st.hour_start || now_ >= st.hour_start + 3'600'000) {
+    const std::int64_t hour = now_ / 3'600'000;
+    st.hour_start = hour * 3'600'000;
+    const std::int64_t day = now_ / 86'400'000;
+    if (st.day != day) {
+      st.day = day;
+      st.today = StatWindow{};
+    }
+    const auto h = static_cast<std::size_t>(hour % 24);
+    if (st.hour_of[h] != hour) {
+      st.hour_of[h] = hour;
+      st.hours[h] = StatWindow{};
+    }
+    st.hour_slot = h;
   }
   add(st.today);
-  const std::int64_t hour = now_ / 3'600'000;
-  const auto h = static_cast<std::size_t>(hour % 24);
-  if (st.hour_of[h] != hour) {
-    st.hour_of[h] = hour;
-    st.hours[h] = StatWindow{};
-  }
-  add(st.hours[h]);
+  add(st.hours[st.hour_slot]);
 }
 
 // ---------------------------------------------------------------- audit

@@ -1,6 +1,7 @@
 #pragma once
 /// Small money helpers shared by the exchange's files.
 
+#include <climits>
 #include <cstdint>
 #include <string_view>
 
@@ -12,8 +13,11 @@ namespace cx::engine {
 
 /// ceil(v * bps / 10000) for v >= 0: fees and margins round in the exchange's favour.
 inline Amount bps_ceil(Amount v, std::int64_t bps) noexcept {
-  const i128 p = static_cast<i128>(v) * bps;
-  return static_cast<Amount>((p + 9'999) / 10'000);
+  std::int64_t p;
+  if (!__builtin_mul_overflow(v, bps, &p) && p <= INT64_MAX - 9'999) [[likely]]
+    return (p + 9'999) / 10'000;  // a division by a constant: a multiply
+  const i128 wide = static_cast<i128>(v) * bps;
+  return static_cast<Amount>((wide + 9'999) / 10'000);
 }
 
 /// The 64-bit key a client order id text gets in the book (FNV-1a, mixed; never 0).
