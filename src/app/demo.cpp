@@ -39,22 +39,32 @@ std::string parse_line(std::string_view line, std::map<std::string, TraderId, st
   (void)fresh;
   o = NewOrder{};
   o.trader = it->second;
-  if (f[1] == "BUY") o.side = Side::Buy;
-  else if (f[1] == "SELL") o.side = Side::Sell;
-  else return "side must be BUY or SELL";
-  if (f[2] == "LIMIT") o.type = OrderType::Limit;
-  else if (f[2] == "MARKET") o.type = OrderType::Market;
-  else return "type must be LIMIT or MARKET";
+  if (f[1] == "BUY")
+    o.side = Side::Buy;
+  else if (f[1] == "SELL")
+    o.side = Side::Sell;
+  else
+    return "side must be BUY or SELL";
+  if (f[2] == "LIMIT")
+    o.type = OrderType::Limit;
+  else if (f[2] == "MARKET")
+    o.type = OrderType::Market;
+  else
+    return "type must be LIMIT or MARKET";
   auto price = parse_decimal(f[3], kPriceScale, Sign::PositiveOnly);
   if (!price) return "price: " + price.error().message;
   auto qty = parse_decimal(f[4], kQtyScale, Sign::PositiveOnly);
   if (!qty) return "qty: " + qty.error().message;
   o.price = *price;
   o.qty = *qty;
-  if (f[5] == "GTC") o.tif = TimeInForce::GTC;
-  else if (f[5] == "IOC") o.tif = TimeInForce::IOC;
-  else if (f[5] == "FOK") o.tif = TimeInForce::FOK;
-  else return "tif must be GTC, IOC or FOK";
+  if (f[5] == "GTC")
+    o.tif = TimeInForce::GTC;
+  else if (f[5] == "IOC")
+    o.tif = TimeInForce::IOC;
+  else if (f[5] == "FOK")
+    o.tif = TimeInForce::FOK;
+  else
+    return "tif must be GTC, IOC or FOK";
   return "";
 }
 
@@ -66,8 +76,10 @@ int run_demo(const char* path) {
     std::fprintf(stderr, "demo: cannot read %s\n", path);
     return 1;
   }
-  std::printf("Cxmpute engine demo (the network server arrives in a later milestone):\n"
-              "matching %s through one sBTC/USDC book, tick 0.01, lot 0.0001.\n\n", path);
+  std::printf(
+      "Cxmpute engine demo (the network server arrives in a later milestone):\n"
+      "matching %s through one sBTC/USDC book, tick 0.01, lot 0.0001.\n\n",
+      path);
   OrderBook book(BookSpec{1, 1, 1, 1});
   std::map<std::string, TraderId, std::less<>> ids;
   std::map<TraderId, std::string> names;
@@ -89,10 +101,10 @@ int run_demo(const char* path) {
     for (const Event& e : ev) {
       if (e.type == EventType::Fill) {
         ++trades;
-        std::printf("TRADE %s %s @ %s  (taker %s, maker %s)\n", std::string(to_string(e.side)).c_str(),
-                    format_decimal(e.qty, kQtyScale).c_str(),
-                    format_decimal(e.price, kPriceScale).c_str(), names[e.trader].c_str(),
-                    names[e.maker_trader].c_str());
+        std::printf(
+            "TRADE %s %s @ %s  (taker %s, maker %s)\n", std::string(to_string(e.side)).c_str(),
+            format_decimal(e.qty, kQtyScale).c_str(), format_decimal(e.price, kPriceScale).c_str(),
+            names[e.trader].c_str(), names[e.maker_trader].c_str());
       } else if (e.type == EventType::Rejected) {
         ++rejected;
         std::printf("line %d: rejected: %s\n", lineno, std::string(to_string(e.reason)).c_str());
