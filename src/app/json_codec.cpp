@@ -429,6 +429,7 @@ class Decoder {
   CommandBody amend(Reader& r, CommandContext& ctx) {
     AmendOrder a;
     const Mode m = mode(r, ctx);
+    a.mode = m;
     a.amend.trader = trader(r);
     ctx.names_trader = true;
     auto id = r.opt_order_id("orderId");

@@ -3,6 +3,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/audit_cmd.hpp"
 #include "app/demo.hpp"
 #include "app/replay.hpp"
 
@@ -15,7 +16,9 @@ int usage() {
       "                      (the network server arrives with a later milestone)\n"
       "  replay [FILE] [--state]\n"
       "                      apply JSON command lines (FILE or stdin) through one exchange and\n"
-      "                      print its events as JSON lines (docs/replay.md)\n",
+      "                      print its events as JSON lines (docs/replay.md); --data DIR\n"
+      "                      journals them into a data directory\n"
+      "  audit <data-dir>    check that money is conserved in a data directory\n",
       stderr);
   return 2;
 }
@@ -29,6 +32,10 @@ int main(int argc, char** argv) {
   if (cmd == "replay") {
     const std::vector<std::string_view> args(argv + 2, argv + argc);
     return cx::app::run_replay(args);
+  }
+  if (cmd == "audit") {
+    const std::vector<std::string_view> args(argv + 2, argv + argc);
+    return cx::app::run_audit(args);
   }
   return usage();
 }

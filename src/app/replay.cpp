@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <iostream>
 #include <string>
 #include <utility>
@@ -157,32 +159,51 @@ json::object state_json(const Exchange& ex) {
 
 // ---------------------------------------------------------------- Replayer
 
-Replayer::Replayer(std::ostream& out, std::ostream& err) : out_(out), err_(err) {}
+Replayer::Replayer(std::ostream& out, std::ostream& err, journal::DurableExchange* durable)
+    : out_(out), err_(err), durable_(durable) {
+  if (durable_) seq_ = durable_->last_seq();
+}
 
 void Replayer::feed(std::string_view line, std::size_t lineno) {
   if (blank(line)) return;
-  auto decoded = decode_command(line, ex_);
+  auto decoded = decode_command(line, exchange());
   if (!decoded) return error(lineno, decoded.error().message);
   DecodedCommand& d = *decoded;
   const CommandContext registration{std::nullopt, "", true};
   for (std::string& name : d.new_traders) {
-    const TraderId expect = static_cast<TraderId>(ex_.trader_count());
+    const TraderId expect = static_cast<TraderId>(exchange().trader_count());
     apply(Command{seq_ + 1, d.ts, RegisterTrader{name}}, registration, lineno);
-    if (ex_.trader_id(name) != expect) {
+    if (exchange().trader_id(name) != expect) {
       // The codec resolved the command's ids assuming this one; it cannot be applied.
       return error(lineno, "internal: trader \"" + name + "\" did not get id " +
                                std::to_string(expect) + "; command skipped");
     }
   }
   apply(Command{seq_ + 1, d.ts, std::move(d.body)}, d.context, lineno);
+  if (durable_) {
+    if (auto r = durable_->commit(); !r) {
+      // The state is ahead of the disk: nothing more may be applied.
+      err_ << "replay: journal commit failed: " << r.error().message << "\n";
+      std::exit(3);
+    }
+  }
 }
 
 void Replayer::apply(Command cmd, const CommandContext& ctx, std::size_t lineno) {
-  seq_ = cmd.seq;
   events_.clear();
-  ex_.apply(cmd, events_);
+  if (durable_) {
+    auto seq = durable_->submit(std::move(cmd), events_);
+    if (!seq) {
+      err_ << "replay: journal append failed: " << seq.error().message << "\n";
+      std::exit(3);
+    }
+    seq_ = *seq;
+  } else {
+    seq_ = cmd.seq;
+    ex_.apply(cmd, events_);
+  }
   for (const ExEvent& e : events_) {
-    json::object o = encode_event(e, ex_, ctx, cmd.seq);
+    json::object o = encode_event(e, exchange(), ctx, seq_);
     o["line"] = lineno;
     out_ << json::serialize(o) << '\n';
   }
@@ -196,11 +217,12 @@ void Replayer::error(std::size_t lineno, std::string_view message) {
 }
 
 void Replayer::write_state() {
-  out_ << json::serialize(state_json(ex_)) << '\n';
+  out_ << json::serialize(state_json(exchange())) << '\n';
 }
 
-std::size_t replay(std::istream& in, std::ostream& out, std::ostream& err, bool with_state) {
-  Replayer r(out, err);
+std::size_t replay(std::istream& in, std::ostream& out, std::ostream& err, bool with_state,
+                   journal::DurableExchange* durable) {
+  Replayer r(out, err, durable);
   std::string line;
   std::size_t lineno = 0;
   while (std::getline(in, line)) r.feed(line, ++lineno);
@@ -211,22 +233,28 @@ std::size_t replay(std::istream& in, std::ostream& out, std::ostream& err, bool 
 
 int run_replay(std::span<const std::string_view> args) {
   static constexpr std::string_view kUsage =
-      "usage: cxmpute replay [FILE] [--state]\n"
+      "usage: cxmpute replay [FILE] [--state] [--data DIR]\n"
       "  reads JSON command lines from FILE (or stdin, or FILE \"-\"), prints events as\n"
       "  JSON lines; --state adds a final line with balances, positions, orders and\n"
-      "  the audit (docs/replay.md)\n";
+      "  the audit; --data journals the commands into the data directory DIR, continuing\n"
+      "  the state it holds (docs/replay.md)\n";
   auto usage = [] {
     std::cerr << kUsage;
     return 2;
   };
   bool with_state = false;
   std::optional<std::string_view> path;
-  for (std::string_view a : args) {
+  std::optional<std::string> data;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view a = args[i];
     if (a == "--help" || a == "-h") {
       std::cout << kUsage;
       return 0;
     }
-    if (a == "--state")
+    if (a == "--data") {
+      if (i + 1 >= args.size() || data) return usage();
+      data = std::string(args[++i]);
+    } else if (a == "--state")
       with_state = true;
     else if (a.size() > 1 && a.starts_with('-'))
       return usage();
@@ -236,8 +264,18 @@ int run_replay(std::span<const std::string_view> args) {
       path = a;
   }
   std::ios::sync_with_stdio(false);
+  std::unique_ptr<journal::DurableExchange> durable;
+  if (data) {
+    auto d = journal::DurableExchange::open(*data, journal::DurableOptions{});
+    if (!d) {
+      std::cerr << "replay: cannot open data directory " << *data << ": " << d.error().message
+                << "\n";
+      return 1;
+    }
+    durable = std::move(*d);
+  }
   if (!path || *path == "-") {
-    replay(std::cin, std::cout, std::cerr, with_state);
+    replay(std::cin, std::cout, std::cerr, with_state, durable.get());
     return 0;
   }
   const std::string file(*path);
@@ -248,7 +286,7 @@ int run_replay(std::span<const std::string_view> args) {
     std::cerr << "replay: cannot open " << file << "\n";
     return 1;
   }
-  replay(in, std::cout, std::cerr, with_state);
+  replay(in, std::cout, std::cerr, with_state, durable.get());
   return 0;
 }
 

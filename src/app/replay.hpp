@@ -12,6 +12,7 @@
 #include "app/json_codec.hpp"
 #include "core/ids.hpp"
 #include "engine/exchange.hpp"
+#include "journal/durable_exchange.hpp"
 
 namespace cx::app {
 
@@ -24,7 +25,9 @@ namespace cx::app {
 /// `err`, and skipped. Single-threaded; `out` and `err` must outlive it.
 class Replayer {
  public:
-  Replayer(std::ostream& out, std::ostream& err);
+  /// With `durable`, commands are journaled into its data directory (one group commit per
+  /// input line) and applied to its exchange; sequence numbers continue the directory's.
+  Replayer(std::ostream& out, std::ostream& err, journal::DurableExchange* durable = nullptr);
 
   /// Processes one input line; `lineno` (1-based) is reported with its events and errors.
   /// Blank lines are skipped.
@@ -32,7 +35,9 @@ class Replayer {
   /// Writes the state line (state_json).
   void write_state();
 
-  const engine::Exchange& exchange() const noexcept { return ex_; }
+  const engine::Exchange& exchange() const noexcept {
+    return durable_ ? durable_->exchange() : ex_;
+  }
   std::size_t bad_lines() const noexcept { return bad_lines_; }
   SeqNo last_seq() const noexcept { return seq_; }
 
@@ -43,6 +48,7 @@ class Replayer {
   std::ostream& out_;
   std::ostream& err_;
   engine::Exchange ex_;
+  journal::DurableExchange* durable_ = nullptr;
   engine::ExEventBuffer events_;
   SeqNo seq_ = 0;
   std::size_t bad_lines_ = 0;
@@ -50,7 +56,8 @@ class Replayer {
 
 /// Replays every line of `in` to `out` (events) and `err` (bad lines); with `with_state`, ends
 /// with the state line. Returns the number of bad lines.
-std::size_t replay(std::istream& in, std::ostream& out, std::ostream& err, bool with_state);
+std::size_t replay(std::istream& in, std::ostream& out, std::ostream& err, bool with_state,
+                   journal::DurableExchange* durable = nullptr);
 
 /// The exchange's state: {"balances", "positions", "openOrders", "points", "fees", "markets",
 /// "audit"}. Lists are in a deterministic order: mode (REAL first), then trader id, then asset

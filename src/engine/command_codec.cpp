@@ -145,6 +145,7 @@ void put_body(Writer& w, const CommandBody& body) {
           w.str(c.client_order_id);
         } else if constexpr (std::is_same_v<T, AmendOrder>) {
           w.u8(static_cast<std::uint8_t>(Tag::AmendOrder));
+          w.u8(static_cast<std::uint8_t>(c.mode));
           w.put(c.market);
           w.put(c.amend.trader);
           w.put(c.amend.order_id);
@@ -228,6 +229,7 @@ bool get_body(Reader& r, CommandBody& body, int depth) {
     }
     case Tag::AmendOrder: {
       AmendOrder c;
+      if (!mode_of(r.get<std::uint8_t>(), c.mode)) return false;
       c.market = r.get<MarketId>();
       c.amend.trader = r.get<TraderId>();
       c.amend.order_id = r.get<OrderId>();

@@ -219,11 +219,37 @@ Amount Exchange::position_margin(Mode mode, TraderId t) const {
   return total;
 }
 
+Amount Exchange::unrealized_pnl(Mode mode, TraderId t) const {
+  Amount pnl = 0;
+  for (const Position& p : account(mode, t).positions) {
+    if (p.size == 0) continue;
+    const Market& m = *markets_[p.market];
+    if (m.spec.kind == MarketKind::Option || m.spec.kind == MarketKind::Spot || m.mark <= 0)
+      continue;
+    const Amount value = notional(m, m.mark, p.size < 0 ? -p.size : p.size).value_or(0);
+    pnl += (p.size > 0 ? value : -value) - p.cost;
+  }
+  return pnl;
+}
+
 Amount Exchange::available(Mode mode, TraderId t, AssetId a) const {
   const Balance& b = account(mode, t).assets[a];
   Amount free = b.balance - b.pending;
-  if (a == kUSDC) free -= position_margin(mode, t);
+  if (a == kUSDC) {
+    // Cross margin: open positions hold their initial margin, and a loss at the mark is not
+    // available (a profit is, only once realised).
+    free -= position_margin(mode, t);
+    free += std::min<Amount>(0, unrealized_pnl(mode, t));
+  }
   return free;
+}
+
+std::optional<MarketId> Exchange::market_of(OrderId id) const {
+  const std::uint32_t s = slot_of(id);
+  if (s >= pool_.high_water()) return std::nullopt;
+  const Order& o = pool_[s];
+  if (o.id != id || o.level == kNil) return std::nullopt;
+  return o.market;
 }
 
 // ---------------------------------------------------------------- markets
@@ -278,11 +304,16 @@ void Exchange::set_status(const SetMarketStatus& c) {
                    (from == MarketStatus::Active || from == MarketStatus::Paused));
   if (!ok) return reject(Reason::MarketNotActive, 0, c.market);
   m.status = c.status;
-  ExEvent& e = push_event(*out_);
-  e.type = EventType::MarketStatus;
-  e.market = c.market;
-  e.mode = static_cast<std::uint8_t>(m.spec.mode);
-  e.count = static_cast<std::uint32_t>(c.status);
+  ExEvent& ev = push_event(*out_);
+  ev.type = EventType::MarketStatus;
+  ev.market = c.market;
+  ev.mode = static_cast<std::uint8_t>(m.spec.mode);
+  ev.count = static_cast<std::uint32_t>(c.status);
+  if (c.status == MarketStatus::Active && m.mark > 0) {
+    // Marks that arrived while paused reach the triggers now.
+    m.book->on_price(m.mark, now_, book_ev_);
+    settle();
+  }
   if (c.status == MarketStatus::Delisted) {
     // Every live order leaves, trader by trader in id order.
     for (TraderId t = 0; t < trader_names_.size(); ++t) {

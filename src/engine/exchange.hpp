@@ -125,6 +125,8 @@ class Exchange {
   /// Client order id text of a live order ("" if none).
   std::string_view client_order_id_of(OrderId id) const;
   std::int64_t points(Mode mode, TraderId trader) const;
+  /// The market of a live order, if the order is live.
+  std::optional<MarketId> market_of(OrderId id) const;
   SeqNo last_seq() const noexcept { return last_seq_; }
   Timestamp now() const noexcept { return now_; }
   const ExchangeConfig& config() const noexcept { return config_; }
@@ -206,6 +208,11 @@ class Exchange {
   std::uint32_t remember_cid(std::string_view cid);
   /// Lock one lot of `o` needs in market `m`; nullopt if the notional overflows.
   std::optional<Amount> lock_per_lot(const Market& m, const NewOrder& o, Price price) const;
+  /// Unrealised PnL at mark of the trader's perp and future positions (0 where no mark yet).
+  Amount unrealized_pnl(Mode mode, TraderId t) const;
+  /// Remaining quantity of the trader's live reduce-only orders on `side` in market `m`.
+  Qty reduce_only_open(const Market& m, TraderId t, Side side) const;
+  static const Position* find_position(const Account& a, MarketId market);
   AssetId lock_asset(const Market& m, Side side) const noexcept;
   Amount position_margin(Mode mode, TraderId t) const;
   Amount available(Mode mode, TraderId t, AssetId a) const;

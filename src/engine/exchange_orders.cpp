@@ -41,15 +41,31 @@ std::optional<Amount> Exchange::lock_per_lot(const Market& m, const NewOrder& o,
       return s.lot * pow10(kAssets[s.base].scale - s.qty_scale);
     case MarketKind::Perp:
     case MarketKind::Future:
-      return bps_ceil(*n1, s.initial_margin_bps) + fee;
+      // A reduce-only order can only shrink risk: it needs no margin, only its fees.
+      return o.reduce_only ? fee : bps_ceil(*n1, s.initial_margin_bps) + fee;
     case MarketKind::Option: {
       if (o.side == Side::Buy) return *n1 + fee;
+      if (o.reduce_only) return fee;
       auto r1 = notional(m, std::max(m.index, s.strike), s.lot);
       if (!r1) return std::nullopt;
       return bps_ceil(*r1, s.initial_margin_bps) + fee;
     }
   }
   return std::nullopt;
+}
+
+const Position* Exchange::find_position(const Account& a, MarketId market) {
+  auto it = std::lower_bound(a.positions.begin(), a.positions.end(), market,
+                             [](const Position& p, MarketId id) { return p.market < id; });
+  return it != a.positions.end() && it->market == market ? &*it : nullptr;
+}
+
+Qty Exchange::reduce_only_open(const Market& m, TraderId t, Side side) const {
+  Qty open = 0;
+  m.book->for_each_of_trader(t, [&](const Order& o) {
+    if (o.side == side && o.has(Order::kReduceOnly)) open += o.remaining;
+  });
+  return open;
 }
 
 Position& Exchange::position(Account& a, MarketId market) {
@@ -84,9 +100,12 @@ void Exchange::place(const PlaceOrder& c) {
   if (Reason r = m.book->check(o, now_); r != Reason::None) return fail(r);
   if (o.reduce_only) {
     if (m.spec.kind == MarketKind::Spot) return fail(Reason::InvalidFlags);
-    const Position& p = position(acct(mode, o.trader), m.id);
-    const bool shrinks = o.side == Side::Buy ? p.size < 0 : p.size > 0;
-    if (!shrinks || o.qty > abs_qty(p.size)) return fail(Reason::ReduceOnlyWouldIncrease);
+    const Position* p = find_position(acct(mode, o.trader), m.id);
+    const Qty size = p ? p->size : 0;
+    const bool shrinks = o.side == Side::Buy ? size < 0 : size > 0;
+    // Together with the trader's other reduce-only orders on that side, never past flat.
+    if (!shrinks || o.qty + reduce_only_open(m, o.trader, o.side) > abs_qty(size))
+      return fail(Reason::ReduceOnlyWouldIncrease);
   }
   auto per_lot = lock_per_lot(m, o, o.price);
   if (!per_lot) return fail(Reason::NotionalTooLarge);
@@ -148,6 +167,7 @@ void Exchange::amend(const AmendOrder& c) {
   const Order& o = pool_[slot];
   Market& m = *markets_[o.market];
   const Mode mode = m.spec.mode;
+  if (mode != c.mode) return fail(Reason::OrderNotFound, 0);
   if (m.status != MarketStatus::Active) return fail(Reason::MarketNotActive, m.id);
   a.client_id = 0;
 
@@ -159,12 +179,15 @@ void Exchange::amend(const AmendOrder& c) {
   Amount new_per_lot = mt.lock_per_lot;
   if (price > 0 && qty > o.filled() && qty % m.spec.lot == 0 && o.on_book()) {
     if (o.has(Order::kReduceOnly)) {
-      const Position& p = position(acct(mode, a.trader), m.id);
-      if (qty - o.filled() > abs_qty(p.size)) return fail(Reason::ReduceOnlyWouldIncrease, m.id);
+      const Position* p = find_position(acct(mode, a.trader), m.id);
+      const Qty others = reduce_only_open(m, a.trader, o.side) - o.remaining;
+      if (qty - o.filled() + others > abs_qty(p ? p->size : 0))
+        return fail(Reason::ReduceOnlyWouldIncrease, m.id);
     }
     NewOrder shape;
     shape.side = o.side;
     shape.type = o.type;
+    shape.reduce_only = o.has(Order::kReduceOnly);
     auto per_lot = lock_per_lot(m, shape, price);
     if (!per_lot) return fail(Reason::NotionalTooLarge, m.id);
     const i128 nl = static_cast<i128>(*per_lot) * ((qty - o.filled()) / m.spec.lot);
@@ -324,7 +347,7 @@ void Exchange::settle_fill(ExEvent& e) {
   add_stats(m, n, tfee + mfee);
   if (mode == Mode::Paper) {
     acct(mode, taker).volume += n;
-    acct(mode, maker).volume += n;
+    if (maker != taker) acct(mode, maker).volume += n;  // a self-trade is one trader's volume once
   }
   e.notional = n;
   e.taker_fee = tfee;

@@ -94,7 +94,7 @@ struct Sim {
       OrderId id = ids[static_cast<std::size_t>(pick(0, static_cast<std::int64_t>(ids.size()) - 1))];
       AmendRequest a{t, id, 0, pick(0, 2) ? pick(95, 105) * 1'00 : 0,
                      pick(0, 1) ? pick(1, 20) * 1'000 : 0};
-      return AmendOrder{m, a, {}};
+      return AmendOrder{mode, m, a, {}};
     }
     if (r < 84) return CancelAll{mode, t, pick(0, 1) ? std::optional<MarketId>(m) : std::nullopt};
     if (r < 90) return PriceUpdate{m, pick(95, 105) * 1'00, pick(90, 110) * 1'00};

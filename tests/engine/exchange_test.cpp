@@ -344,5 +344,91 @@ TEST_F(ExchangeTest, BatchAppliesEachCommandInOrder) {
   EXPECT_EQ(v.x.market(m).book->live_orders(), 1u);
 }
 
+// ---------------------------------------------------------------- found by replaying stories
+
+TEST_F(ExchangeTest, AmendNamingTheWrongModeIsNotFound) {
+  MarketId real = v.spot("sBTC/USDC", Mode::Real);
+  v.deposit(alice, kUSDC, 1'000 * kUsdc, Mode::Real);
+  OrderId id = v.place(real, buy(alice, 100'00, 1'0000));
+  v.run(AmendOrder{Mode::Paper, 0, AmendRequest{alice, id, 0, 101'00, 0}, {}});
+  EXPECT_EQ(v.rejection(), Reason::OrderNotFound);
+  EXPECT_EQ(v.x.market(real).book->find(id)->price, 100'00);
+}
+
+TEST_F(ExchangeTest, WithdrawalCannotTakeAnUnrealisedLoss) {
+  MarketId m = v.perp("BTC-PERP");
+  for (TraderId t : {alice, bob}) v.deposit(t, kUSDC, 1'000 * kUsdc);
+  v.place(m, sell(bob, 100'00, 10'0000));
+  v.place(m, buy(alice, 100'00, 10'0000));  // long 10 at 100: margin 100 USDC
+  v.run(PriceUpdate{m, 80'00, 80'00});      // 200 USDC under water
+  // 1000 - 0.5 fee - 100 margin - 200 loss = 699.5 available
+  v.run(Withdraw{Mode::Paper, alice, kUSDC, 700 * kUsdc});
+  EXPECT_EQ(v.rejection(), Reason::InsufficientBalance);
+  v.run(Withdraw{Mode::Paper, alice, kUSDC, 699 * kUsdc});
+  EXPECT_EQ(v.rejection(), Reason::None);
+  v.expect_audit_ok();
+}
+
+TEST_F(ExchangeTest, ReduceOnlyCloseLocksOnlyItsFees) {
+  MarketId m = v.perp("BTC-PERP");
+  for (TraderId t : {alice, bob}) v.deposit(t, kUSDC, 1'000 * kUsdc);
+  v.place(m, sell(bob, 100'00, 10'0000));
+  v.place(m, buy(alice, 100'00, 10'0000));
+  v.run(Withdraw{Mode::Paper, alice, kUSDC, 899 * kUsdc});  // little left beyond the margin
+  NewOrder close = sell(alice, 100'00, 10'0000);
+  close.reduce_only = true;
+  EXPECT_NE(v.place(m, close), 0u);
+  EXPECT_EQ(v.bal(alice, kUSDC).pending, 500'000);  // 5 bps of 1000 USDC, no margin
+}
+
+TEST_F(ExchangeTest, ReduceOnlyOrdersTogetherCannotFlipAPosition) {
+  MarketId m = v.perp("BTC-PERP");
+  for (TraderId t : {alice, bob}) v.deposit(t, kUSDC, 1'000 * kUsdc);
+  v.place(m, sell(bob, 100'00, 1'0000));
+  v.place(m, buy(alice, 100'00, 1'0000));
+  NewOrder ro = sell(alice, 101'00, 1'0000);
+  ro.reduce_only = true;
+  EXPECT_NE(v.place(m, ro), 0u);
+  EXPECT_EQ(v.place(m, ro), 0u);
+  EXPECT_EQ(v.rejection(), Reason::ReduceOnlyWouldIncrease);
+}
+
+TEST_F(ExchangeTest, RejectedReduceOnlyLeavesNoPositionBehind) {
+  MarketId m = v.perp("BTC-PERP");
+  v.deposit(alice, kUSDC, 1'000 * kUsdc);
+  NewOrder ro = sell(alice, 100'00, 1'0000);
+  ro.reduce_only = true;
+  v.place(m, ro);
+  EXPECT_TRUE(v.x.account(Mode::Paper, alice).positions.empty());
+}
+
+TEST_F(ExchangeTest, TriggersSeeTheMarkThatArrivedWhilePausedOnResume) {
+  MarketId m = v.perp("BTC-PERP");
+  for (TraderId t : {alice, bob}) v.deposit(t, kUSDC, 1'000 * kUsdc);
+  v.run(PriceUpdate{m, 100'00, 100'00});
+  v.place(m, sell(bob, 112'00, 1'0000));
+  OrderId stop = v.place(m, buy(alice, 115'00, 1'0000).stop(110'00));
+  v.run(SetMarketStatus{m, MarketStatus::Paused});
+  v.run(PriceUpdate{m, 120'00, 120'00});
+  EXPECT_TRUE(v.of(EventType::Triggered).empty());
+  v.run(SetMarketStatus{m, MarketStatus::Active});
+  auto t = v.of(EventType::Triggered);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].order_id, stop);
+  EXPECT_EQ(v.of(EventType::Fill).size(), 1u);
+  v.place(m, buy(alice, 130'00, 1'0000).stop(115'00));
+  EXPECT_EQ(v.rejection(), Reason::WouldTriggerImmediately);
+}
+
+TEST(ExchangePaper, ASelfTradeCountsItsVolumeOnce) {
+  Venue v{ExchangeConfig{.paper_grant = 10'000 * kUsdc}};
+  TraderId a = v.trader("a");
+  MarketId m = v.perp("BTC-PERP");
+  v.place(m, sell(a, 100'00, 1'0000));
+  v.place(m, buy(a, 100'00, 1'0000).stp(SelfTradePrevention::None));
+  EXPECT_EQ(v.x.account(Mode::Paper, a).volume, 100 * kUsdc);
+}
+
+
 }  // namespace
 }  // namespace cx::engine
