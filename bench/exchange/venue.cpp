@@ -8,7 +8,11 @@ using namespace cx::engine;
 
 std::vector<Command> venue_setup(std::uint32_t traders) {
   std::vector<Command> v;
-  for (std::uint32_t t = 0; t <= traders; ++t) v.push_back(Command{0, 0, RegisterTrader{"t" + std::to_string(t)}});
+  for (std::uint32_t t = 0; t <= traders; ++t) {
+    std::string name = "t";
+    name += std::to_string(t);  // (operator+ here trips a g++ 12 -Wrestrict false positive)
+    v.push_back(Command{0, 0, RegisterTrader{name}});
+  }
   MarketSpec s;
   s.symbol = "sBTC/USDC";
   s.mode = Mode::Paper;
