@@ -1,5 +1,5 @@
 #pragma once
-/// The order book benchmarks (group `book`). Each prints one BENCH line; see bench/README.md.
+/// The order book benchmarks (group `book`). Each prints one BENCH line (bench/README.md).
 
 namespace cx::bench::book {
 

@@ -3,7 +3,7 @@
 // in a fresh process after the same untimed fill:
 //   1. throughput: one timer around the whole loop -> ops_per_s;
 //   2. latency: each command timed alone with the TSC -> p50_ns, p99_ns, p9999_ns. The figures
-//      include the two fenced TSC reads (about 10-15 ns, printed on stderr).
+//      include the two fenced TSC reads (about 20 ns here, printed on stderr).
 // Also printed: the fraction of commands that traded and that were rejected (the shadow book
 // guarantees moves and cancels name live orders, so this should be 0), and the book's mean
 // size in orders and price levels.

@@ -2,14 +2,15 @@
 
 #include <algorithm>
 
+// The commands are built from small helpers; the hot ones are forced inline (so a plain order
+// is one straight run of code with its pointers in registers) and the rare paths are kept out
+// of line (so they cost the common case neither registers nor code).
+#define CX_HOT [[gnu::always_inline]] inline
+#define CX_RARE [[gnu::noinline, gnu::cold]]
+
 namespace cx::engine {
 
 namespace {
-
-/// Does a taker on `side` with limit `limit` trade with a level at `level_price`?
-inline bool crosses(Side side, Price limit, Price level_price) noexcept {
-  return side == Side::Buy ? level_price <= limit : level_price >= limit;
-}
 
 inline bool gtt_later(const auto& a, const auto& b) noexcept {
   return a.at != b.at ? a.at > b.at : a.seq > b.seq;
@@ -19,6 +20,12 @@ inline bool rising_trigger(TriggerKind k, Side s) noexcept {
   return (k == TriggerKind::Stop) == (s == Side::Buy);
 }
 
+/// The order of Depth events: bids from the highest price down, then asks from the lowest up.
+inline std::uint64_t depth_rank(Side side, Price price) noexcept {
+  const auto p = static_cast<std::uint64_t>(price);
+  return side == Side::Buy ? 0x7FFF'FFFF'FFFF'FFFFull - p : 0x8000'0000'0000'0000ull + p;
+}
+
 }  // namespace
 
 OrderBook::OrderBook(BookSpec spec, OrderPool* pool)
@@ -26,7 +33,13 @@ OrderBook::OrderBook(BookSpec spec, OrderPool* pool)
       tick_(spec.tick > 0 ? spec.tick : 1),
       lot_(spec.lot > 0 ? spec.lot : 1),
       own_pool_(pool ? nullptr : std::make_unique<OrderPool>()),
-      pool_(pool ? pool : own_pool_.get()) {
+      pool_(pool ? pool : own_pool_.get()),
+      orders_(pool_->table()),
+      level_table_(levels_.table()),
+      bids_(Side::Buy, spec.tick > 0 ? spec.tick : 1),
+      asks_(Side::Sell, spec.tick > 0 ? spec.tick : 1),
+      unit_tick_(spec.tick <= 1),
+      unit_lot_(spec.lot <= 1) {
   dirty_.reserve(64);
   fired_.reserve(64);
 }
@@ -36,117 +49,274 @@ void OrderBook::reserve(std::uint32_t orders, std::uint32_t levels) {
   levels_.reserve(levels);
   bids_.reserve(levels);
   asks_.reserve(levels);
+  dirty_.reserve(levels);
   cids_.reserve(orders);
 }
 
 // ---------------------------------------------------------------- command frame
 
-void OrderBook::begin(Timestamp now, EventBuffer& out) {
+CX_HOT void OrderBook::begin(Timestamp now, EventBuffer& out) {
   out_ = &out;
-  ++stamp_;
+  if (++stamp_ == 0) [[unlikely]]
+    restamp();
   dirty_.clear();
-  if (!gtt_.empty() && gtt_.front().at <= now) expire_due(now);
+  if (!gtt_.empty() && gtt_.front().at <= now) [[unlikely]]
+    expire_due(now);
 }
 
-void OrderBook::finish() {
-  // Depth events in a fixed order: bids high to low, then asks low to high. Usually one to three
-  // levels changed, so an insertion sort.
-  auto before = [](const Dirty& a, const Dirty& b) {
-    if (a.side != b.side) return a.side == Side::Buy;
-    return a.side == Side::Buy ? a.price > b.price : a.price < b.price;
-  };
-  for (std::size_t i = 1; i < dirty_.size(); ++i) {
-    Dirty d = dirty_[i];
-    std::size_t j = i;
-    for (; j > 0 && before(d, dirty_[j - 1]); --j) dirty_[j] = dirty_[j - 1];
-    dirty_[j] = d;
-  }
-  for (const Dirty& d : dirty_) {
-    Qty total = 0;
-    std::uint32_t count = 0;
-    if (d.level != kNil) {
-      total = levels_[d.level].total;
-      count = levels_[d.level].count;
-    }
-    if (total == d.old_total && count == d.old_count) continue;
-    out_->push_back(Event{.type = EventType::Depth,
-                          .side = d.side,
-                          .market = spec_.market,
-                          .count = count,
-                          .price = d.price,
-                          .qty = total});
-  }
-  out_ = nullptr;
+/// Appends `e` to the command's output. Growing the buffer stays out of line, and the compiler
+/// is told there is room afterwards, so the common case builds the event in place.
+CX_HOT Event& OrderBook::append(const Event& e) {
+  EventBuffer& out = *out_;
+  if (out.size() == out.capacity()) [[unlikely]]
+    grow_output();
+  if (out.size() == out.capacity()) __builtin_unreachable();
+  out.push_back(e);
+  return out.back();
 }
 
-Event& OrderBook::emit(EventType type, const Order& o, Reason reason) {
-  out_->push_back(Event{.type = type,
-                        .side = o.side,
-                        .reason = reason,
-                        .market = spec_.market,
-                        .trader = o.trader,
-                        .order_id = o.id,
-                        .price = o.price,
-                        .qty = o.qty,
-                        .remaining = o.remaining});
-  return out_->back();
+CX_RARE void OrderBook::grow_output() { out_->reserve(2 * out_->capacity() + 64); }
+
+CX_HOT Event& OrderBook::emit(EventType type, const Order& o, Reason reason) {
+  return append(Event{.type = type,
+                      .side = o.side,
+                      .reason = reason,
+                      .market = spec_.market,
+                      .trader = o.trader,
+                      .order_id = o.id,
+                      .price = o.price,
+                      .qty = o.qty,
+                      .remaining = o.remaining});
+}
+
+CX_HOT void OrderBook::emit_depth(const Level& lv) {
+  append(Event{.type = EventType::Depth,
+               .side = lv.side,
+               .market = spec_.market,
+               .count = lv.count,
+               .price = lv.price,
+               .qty = lv.total});
 }
 
 void OrderBook::reject(const NewOrder& o, Reason r) {
-  out_->push_back(Event{.type = EventType::Rejected,
-                        .side = o.side,
-                        .reason = r,
-                        .market = spec_.market,
-                        .trader = o.trader,
-                        .price = o.price,
-                        .qty = o.qty});
+  append(Event{.type = EventType::Rejected,
+               .side = o.side,
+               .reason = r,
+               .market = spec_.market,
+               .trader = o.trader,
+               .price = o.price,
+               .qty = o.qty});
 }
 
 void OrderBook::reject_target(TraderId trader, OrderId id, ClientOrderId, Reason r) {
-  out_->push_back(Event{.type = EventType::Rejected,
-                        .reason = r,
-                        .market = spec_.market,
-                        .trader = trader,
-                        .order_id = id});
+  append(Event{.type = EventType::Rejected,
+               .reason = r,
+               .market = spec_.market,
+               .trader = trader,
+               .order_id = id});
 }
 
-// ---------------------------------------------------------------- order records
+// ---------------------------------------------------------------- levels and depth
 
-std::uint32_t OrderBook::alloc_order() {
-  std::uint32_t slot = pool_->alloc();
-  Order& o = (*pool_)[slot];
-  auto gen = static_cast<std::uint32_t>(o.id >> 32);
-  if (gen == 0) gen = 1;
-  o = Order{};
-  o.id = make_order_id(slot, gen);
-  o.market = spec_.market;
+CX_HOT void OrderBook::mark_dirty(std::uint32_t level) {
+  if (dirty_.size() == dirty_.capacity()) [[unlikely]]
+    dirty_.reserve(2 * dirty_.capacity());
+  if (dirty_.size() == dirty_.capacity()) __builtin_unreachable();
+  dirty_.push_back(level);
+}
+
+/// Records the level's state before this command first changes it, for finish().
+CX_HOT void OrderBook::touch(std::uint32_t level) {
+  Level& lv = level_at(level);
+  if (lv.stamp == stamp_) return;
+  lv.stamp = stamp_;
+  lv.old_total = lv.total;
+  lv.old_count = lv.count;
+  mark_dirty(level);
+}
+
+/// A new level record, not yet on the ladder or in dirty_.
+CX_HOT std::uint32_t OrderBook::alloc_level(Side side, Price price) {
+  const std::uint32_t l = levels_.alloc();
+  level_at(l) = Level{.price = price, .side = side};
+  return l;
+}
+
+/// A level for a price with none on the ladder (the caller inserts it), tracked for finish(). If
+/// this command emptied a level at that price, its record continues, so the level gets one Depth
+/// event that compares against its state before the command.
+std::uint32_t OrderBook::new_level(Side side, Price price) {
+  if (emptied_ != 0) {
+    for (const std::uint32_t l : dirty_) {
+      const Level& lv = level_at(l);
+      if (lv.count == 0 && lv.side == side && lv.price == price) return l;
+    }
+  }
+  const std::uint32_t l = alloc_level(side, price);
+  level_at(l).stamp = stamp_;  // its state before the command: empty
+  mark_dirty(l);
+  return l;
+}
+
+/// Appends the order to the level's queue.
+CX_HOT void OrderBook::link_to_level(Order& o, std::uint32_t slot, Level& lv, std::uint32_t l) {
+  o.level = l;
+  o.next = kNil;
+  o.prev = lv.tail;
+  if (lv.tail != kNil)
+    order_at(lv.tail).next = slot;
+  else
+    lv.head = slot;
+  lv.tail = slot;
+  lv.total += o.remaining;
+  ++lv.count;
+}
+
+/// Takes the order out of its level's queue (the level stays on the ladder, even if empty).
+CX_HOT void OrderBook::unlink_from_queue(Order& o, Level& lv) {
+  if (o.prev != kNil)
+    order_at(o.prev).next = o.next;
+  else
+    lv.head = o.next;
+  if (o.next != kNil)
+    order_at(o.next).prev = o.prev;
+  else
+    lv.tail = o.prev;
+  lv.total -= o.remaining;
+  --lv.count;
+  o.level = kNil;
+  o.prev = o.next = kNil;
+}
+
+/// dirty_ in Depth event order. A command touches few levels, mostly in order already (a taker
+/// consumes the opposite side best first).
+void OrderBook::sort_dirty() noexcept {
+  auto rank = [this](std::uint32_t l) {
+    const Level& lv = level_at(l);
+    return depth_rank(lv.side, lv.price);
+  };
+  std::uint32_t* d = dirty_.data();
+  const std::size_t n = dirty_.size();
+  if (n > 16) {
+    std::sort(d, d + n, [&](std::uint32_t a, std::uint32_t b) { return rank(a) < rank(b); });
+    return;
+  }
+  std::uint64_t last = rank(d[0]);  // the largest rank of the sorted prefix
+  for (std::size_t i = 1; i < n; ++i) {
+    const std::uint32_t x = d[i];
+    const std::uint64_t r = rank(x);
+    if (r >= last) {
+      last = r;
+      continue;
+    }
+    std::size_t j = i;
+    for (; j > 0 && r < rank(d[j - 1]); --j) d[j] = d[j - 1];
+    d[j] = x;
+  }
+}
+
+/// Emits the Depth events of the command and frees the levels it emptied.
+void OrderBook::finish() {
+  if (dirty_.size() > 1) sort_dirty();
+  for (const std::uint32_t l : dirty_) {
+    const Level& lv = level_at(l);
+    if (lv.total != lv.old_total || lv.count != lv.old_count) {
+      append(Event{.type = EventType::Depth,
+                   .side = lv.side,
+                   .market = spec_.market,
+                   .count = lv.count,
+                   .price = lv.price,
+                   .qty = lv.total});
+    }
+    if (lv.count == 0) levels_.free(l);  // emptied: off the ladder already
+  }
+  emptied_ = 0;
+  out_ = nullptr;
+}
+
+/// The stamp wrapped: no level may look touched by the new stamps.
+CX_RARE void OrderBook::restamp() {
+  for (std::uint32_t s = 0; s < levels_.high_water(); ++s) level_at(s).stamp = 0;
+  stamp_ = 1;
+}
+
+// ---------------------------------------------------------------- order records and lists
+
+CX_HOT std::uint32_t OrderBook::alloc_order(const NewOrder& r) {
+  const std::uint32_t slot = pool_->alloc();
+  Order& o = order_at(slot);
+  const auto gen = static_cast<std::uint32_t>(o.id >> 32);  // 0 in a slot never used
+  auto bits = static_cast<std::uint8_t>(static_cast<unsigned>(r.stp) << 5);
+  if (r.post_only) bits |= Order::kPostOnly;
+  if (r.reduce_only) bits |= Order::kReduceOnly;
+  o = Order{.id = make_order_id(slot, gen == 0 ? 1 : gen),
+            .price = r.price,
+            .qty = r.qty,
+            .remaining = r.qty,
+            .client_id = r.client_id,
+            .expire_at = r.expire_at,
+            .trader = r.trader,
+            .market = spec_.market,
+            .side = r.side,
+            .type = r.type,
+            .tif = r.tif,
+            .bits = bits};
   return slot;
 }
 
-void OrderBook::release(std::uint32_t slot) {
-  Order& o = (*pool_)[slot];
-  if (o.has(Order::kCidRegistered)) cids_.erase(CidKey{o.trader, o.client_id});
+CX_HOT void OrderBook::link_trader(std::uint32_t slot) {
+  Order& o = order_at(slot);
+  if (o.trader >= trader_head_.size()) [[unlikely]]
+    grow_traders(o.trader);
+  std::uint32_t& head = trader_head_[o.trader];
+  o.trader_prev = kNil;
+  o.trader_next = head;
+  if (head != kNil) order_at(head).trader_prev = slot;
+  head = slot;
+  o.set(Order::kInTraderList, true);
+  ++live_;
+}
+
+CX_RARE void OrderBook::grow_traders(TraderId trader) {
+  trader_head_.resize(trader + std::size_t{1}, kNil);
+}
+
+CX_HOT void OrderBook::unlink_trader(Order& o) {
+  if (o.trader_prev != kNil)
+    order_at(o.trader_prev).trader_next = o.trader_next;
+  else
+    trader_head_[o.trader] = o.trader_next;
+  if (o.trader_next != kNil) order_at(o.trader_next).trader_prev = o.trader_prev;
+  o.set(Order::kInTraderList, false);
+  --live_;
+}
+
+/// Returns the slot to the pool; the order leaves its trader's list and the client id index.
+CX_HOT void OrderBook::release(std::uint32_t slot) {
+  Order& o = order_at(slot);
+  if (o.has(Order::kCidRegistered)) [[unlikely]]
+    cids_.erase(CidKey{o.trader, o.client_id});
   if (o.has(Order::kInTraderList)) unlink_trader(o);
-  auto gen = static_cast<std::uint32_t>(o.id >> 32) + 1;
+  const auto gen = static_cast<std::uint32_t>(o.id >> 32) + 1;
   o.id = make_order_id(slot, gen == 0 ? 1 : gen);  // stale ids never match again
   o.level = kNil;
   o.bits = 0;
   pool_->free(slot);
 }
 
-Order* OrderBook::live(OrderId id) noexcept {
-  std::uint32_t slot = slot_of(id);
+CX_HOT Order* OrderBook::live(OrderId id) noexcept {
+  const std::uint32_t slot = slot_of(id);
   if (id == 0 || slot >= pool_->high_water()) return nullptr;
-  Order& o = (*pool_)[slot];
+  Order& o = order_at(slot);
   if (o.id != id || o.market != spec_.market || o.level == kNil) return nullptr;
   return &o;
 }
 
-Order* OrderBook::live_of(TraderId trader, OrderId id, ClientOrderId cid) noexcept {
+CX_HOT Order* OrderBook::live_of(TraderId trader, OrderId id, ClientOrderId cid) noexcept {
   if (id == 0) {
     if (cid == 0) return nullptr;
     const std::uint32_t* s = cids_.find(CidKey{trader, cid});
-    return s ? &(*pool_)[*s] : nullptr;
+    return s ? &order_at(*s) : nullptr;
   }
   Order* o = live(id);
   return (o && o->trader == trader) ? o : nullptr;
@@ -160,115 +330,14 @@ const Order* OrderBook::find_by_client_id(TraderId trader, ClientOrderId cid) co
   return const_cast<OrderBook*>(this)->live_of(trader, 0, cid);
 }
 
-void OrderBook::link_trader(std::uint32_t slot) {
-  Order& o = (*pool_)[slot];
-  if (o.trader >= trader_head_.size()) trader_head_.resize(o.trader + std::size_t{1}, kNil);
-  std::uint32_t head = trader_head_[o.trader];
-  o.trader_prev = kNil;
-  o.trader_next = head;
-  if (head != kNil) (*pool_)[head].trader_prev = slot;
-  trader_head_[o.trader] = slot;
-  o.set(Order::kInTraderList, true);
-  ++live_;
-}
-
-void OrderBook::unlink_trader(Order& o) {
-  if (o.trader_prev != kNil)
-    (*pool_)[o.trader_prev].trader_next = o.trader_next;
-  else
-    trader_head_[o.trader] = o.trader_next;
-  if (o.trader_next != kNil) (*pool_)[o.trader_next].trader_prev = o.trader_prev;
-  o.set(Order::kInTraderList, false);
-  --live_;
-}
-
-// ---------------------------------------------------------------- levels and depth
-
-void OrderBook::touch(std::uint32_t level) {
-  Level& lv = levels_[level];
-  if (lv.stamp == stamp_) return;
-  lv.stamp = stamp_;
-  lv.dirty = static_cast<std::uint32_t>(dirty_.size());
-  dirty_.push_back(Dirty{lv.side, lv.price, lv.total, lv.count, level});
-}
-
-std::uint32_t OrderBook::new_level(Side side, Price price) {
-  std::uint32_t slot = levels_.alloc();
-  Level& lv = levels_[slot];
-  lv = Level{};
-  lv.side = side;
-  lv.price = price;
-  lv.stamp = stamp_;
-  // The same price may have been emptied earlier in this command: continue its record.
-  for (std::size_t i = 0; i < dirty_.size(); ++i) {
-    if (dirty_[i].side == side && dirty_[i].price == price) {
-      dirty_[i].level = slot;
-      lv.dirty = static_cast<std::uint32_t>(i);
-      return slot;
-    }
-  }
-  lv.dirty = static_cast<std::uint32_t>(dirty_.size());
-  dirty_.push_back(Dirty{side, price, 0, 0, slot});
-  return slot;
-}
-
-void OrderBook::free_level(std::uint32_t level) {
-  Level& lv = levels_[level];
-  if (lv.stamp == stamp_) dirty_[lv.dirty].level = kNil;
-  lv.stamp = 0;
-  levels_.free(level);
-}
-
-void OrderBook::unlink_from_level(Order& o) {
-  std::uint32_t l = o.level;
+inline void OrderBook::unlink_from_level(Order& o) {
+  const std::uint32_t l = o.level;
   touch(l);
-  Level& lv = levels_[l];
-  if (o.prev != kNil)
-    (*pool_)[o.prev].next = o.next;
-  else
-    lv.head = o.next;
-  if (o.next != kNil)
-    (*pool_)[o.next].prev = o.prev;
-  else
-    lv.tail = o.prev;
-  lv.total -= o.remaining;
-  o.level = kNil;
-  o.prev = o.next = kNil;
-  if (--lv.count == 0) {
+  Level& lv = level_at(l);
+  unlink_from_queue(o, lv);
+  if (lv.count == 0) {
     ladder(lv.side).erase(lv.price);
-    free_level(l);
-  }
-}
-
-void OrderBook::rest(std::uint32_t slot) {
-  Order& o = (*pool_)[slot];
-  PriceLadder& l = ladder(o.side);
-  std::int64_t key = l.key_of(o.price);
-  std::size_t i = l.lower_bound(key);
-  std::uint32_t lvl;
-  if (i < l.size() && l.at_index(i).key == key) {
-    lvl = l.at_index(i).level;
-    touch(lvl);
-  } else {
-    lvl = new_level(o.side, o.price);
-    l.insert_at(i, key, lvl);
-  }
-  Level& lv = levels_[lvl];
-  o.level = lvl;
-  o.next = kNil;
-  o.prev = lv.tail;
-  if (lv.tail != kNil)
-    (*pool_)[lv.tail].next = slot;
-  else
-    lv.head = slot;
-  lv.tail = slot;
-  lv.total += o.remaining;
-  ++lv.count;
-  if (!o.has(Order::kInTraderList)) link_trader(slot);
-  if (o.tif == TimeInForce::GTT && !o.has(Order::kInGttHeap)) {
-    o.set(Order::kInGttHeap, true);
-    gtt_.push_back(Gtt{o.expire_at, seq_++, o.id});
-    std::push_heap(gtt_.begin(), gtt_.end(), [](const Gtt& a, const Gtt& b) { return gtt_later(a, b); });
+    ++emptied_;  // the record lives on until finish()
   }
 }
 
@@ -286,10 +355,20 @@ void OrderBook::remove_live(Order& o) {
 
 bool OrderBook::crosses_book(Side side, Price price) const noexcept {
   const PriceLadder& opp = ladder(opposite(side));
-  return !opp.empty() && crosses(side, price, opp.best_price());
+  return !opp.empty() && opp.best_rank() >= opp.rank_of(price);
+}
+
+/// The common order: GTC limit, no client id, trigger or post-only, in valid units. It passes
+/// every check; any other order goes through all of them.
+CX_HOT bool OrderBook::plain_passes(const NewOrder& o) const noexcept {
+  return o.type == OrderType::Limit && o.tif == TimeInForce::GTC &&
+         o.trigger_kind == TriggerKind::None && !o.post_only && o.client_id == 0 && o.qty > 0 &&
+         o.qty >= spec_.min_qty && o.price > 0 && (unit_lot_ || lot_.divides(o.qty)) &&
+         (unit_tick_ || tick_.divides(o.price));
 }
 
 Reason OrderBook::check(const NewOrder& o, Timestamp now) const {
+  if (plain_passes(o)) return Reason::None;
   // Stateless: the request against the market's rules.
   if (o.qty <= 0) return Reason::InvalidQuantity;
   if (!lot_.divides(o.qty)) return Reason::QtyNotMultipleOfLot;
@@ -318,29 +397,193 @@ Reason OrderBook::check(const NewOrder& o, Timestamp now) const {
   return Reason::None;
 }
 
+// ---------------------------------------------------------------- matching
+
+void OrderBook::push_gtt(const Order& o) {
+  gtt_.push_back(Gtt{o.expire_at, seq_++, o.id});
+  std::push_heap(gtt_.begin(), gtt_.end(),
+                 [](const Gtt& a, const Gtt& b) { return gtt_later(a, b); });
+}
+
+/// Puts the order at the back of its price level (a new level if there is none).
+inline void OrderBook::rest(std::uint32_t slot) {
+  Order& o = order_at(slot);
+  const std::uint32_t l =
+      ladder(o.side).find_or_insert(o.price, [&] { return new_level(o.side, o.price); });
+  touch(l);  // a no-op for a new level
+  link_to_level(o, slot, level_at(l), l);
+  if (!o.has(Order::kInTraderList)) link_trader(slot);
+  if (o.tif == TimeInForce::GTT && !o.has(Order::kInGttHeap)) [[unlikely]] {
+    o.set(Order::kInGttHeap, true);
+    push_gtt(o);
+  }
+}
+
+bool OrderBook::fok_fillable(const Order& t) const {
+  const PriceLadder& opp = ladder(opposite(t.side));
+  const std::uint64_t limit = opp.rank_of(t.price);
+  const SelfTradePrevention stp = t.stp();
+  Qty need = t.remaining;
+  bool fillable = false;
+  opp.for_each([&](std::uint32_t l) {
+    const Level& lv = level_at(l);
+    if (opp.rank_of(lv.price) < limit) return false;
+    if (stp == SelfTradePrevention::None) {
+      need -= lv.total;
+      fillable = need <= 0;
+      return !fillable;
+    }
+    for (std::uint32_t s = lv.head; s != kNil; s = order_at(s).next) {
+      const Order& m = order_at(s);
+      if (m.trader == t.trader) {
+        if (stp == SelfTradePrevention::ExpireMaker) continue;
+        return false;  // matching stops at this order with the taker unfilled
+      }
+      need -= m.remaining;
+      if (need <= 0) {
+        fillable = true;
+        return false;
+      }
+    }
+    return true;
+  });
+  return fillable;
+}
+
+inline bool OrderBook::match(Order& t) {
+  PriceLadder& opp = ladder(opposite(t.side));
+  const std::uint64_t limit = opp.rank_of(t.price);  // levels ranked at least this cross
+  const SelfTradePrevention stp = t.stp();
+  while (!opp.empty() && opp.best_rank() >= limit) {
+    const std::uint32_t l = opp.best_level();
+    touch(l);
+    Level& lv = level_at(l);
+    std::uint32_t s = lv.head;
+    while (s != kNil && t.remaining > 0) {
+      Order& m = order_at(s);
+      const std::uint32_t next = m.next;
+      if (m.trader == t.trader && stp != SelfTradePrevention::None) [[unlikely]] {
+        if (stp == SelfTradePrevention::ExpireMaker || stp == SelfTradePrevention::ExpireBoth) {
+          emit(EventType::Expired, m, Reason::SelfTrade).qty = m.remaining;
+          // Unlink by hand: the level may empty here, which the outer loop handles.
+          lv.head = next;
+          if (next != kNil)
+            order_at(next).prev = kNil;
+          else
+            lv.tail = kNil;
+          lv.total -= m.remaining;
+          --lv.count;
+          release(s);
+        }
+        if (stp != SelfTradePrevention::ExpireMaker) {
+          if (lv.count == 0) {
+            opp.pop_best();
+            ++emptied_;
+          }
+          emit(EventType::Expired, t, Reason::SelfTrade).qty = t.remaining;
+          release(slot_of(t.id));
+          return false;
+        }
+        s = next;
+        continue;
+      }
+      const Qty q = std::min(t.remaining, m.remaining);
+      t.remaining -= q;
+      m.remaining -= q;
+      lv.total -= q;
+      append(Event{.type = EventType::Fill,
+                   .side = t.side,
+                   .market = spec_.market,
+                   .trader = t.trader,
+                   .maker_trader = m.trader,
+                   .order_id = t.id,
+                   .maker_id = m.id,
+                   .price = lv.price,
+                   .qty = q,
+                   .remaining = t.remaining,
+                   .maker_remaining = m.remaining});
+      if (m.remaining == 0) {
+        lv.head = next;
+        if (next != kNil)
+          order_at(next).prev = kNil;
+        else
+          lv.tail = kNil;
+        --lv.count;
+        release(s);
+      }
+      s = next;
+    }
+    if (lv.count == 0) {
+      opp.pop_best();
+      ++emptied_;  // the record lives on until finish()
+    }
+    if (t.remaining == 0) break;
+  }
+  return true;
+}
+
+/// Matches the order against the book, then rests, releases or expires what is left.
+inline void OrderBook::execute(std::uint32_t slot) {
+  Order& o = order_at(slot);
+  if (o.tif == TimeInForce::FOK && !fok_fillable(o)) [[unlikely]] {
+    emit(EventType::Expired, o, Reason::FokUnfillable).qty = o.remaining;
+    release(slot);
+    return;
+  }
+  if (!match(o)) [[unlikely]]
+    return;  // self-trade prevention expired and released the taker
+  if (o.remaining == 0) {
+    release(slot);
+  } else if (o.type == OrderType::Limit &&
+             (o.tif == TimeInForce::GTC || o.tif == TimeInForce::GTT)) [[likely]] {
+    rest(slot);
+  } else {
+    const Reason r = o.type == OrderType::Market ? Reason::MarketRemainder : Reason::IocRemainder;
+    emit(EventType::Expired, o, r).qty = o.remaining;
+    release(slot);
+  }
+}
+
 // ---------------------------------------------------------------- commands
 
-OrderId OrderBook::place(const NewOrder& req, Timestamp now, EventBuffer& out) {
+[[gnu::flatten]] OrderId OrderBook::place(const NewOrder& req, Timestamp now, EventBuffer& out) {
   begin(now, out);
-  if (Reason r = check(req, now); r != Reason::None) {
+  if (!plain_passes(req)) [[unlikely]]
+    return place_checked(req, now);
+  // If the order rests it becomes its trader's newest: fetch the current newest's record (often
+  // not in cache) while the order matches.
+  if (req.trader < trader_head_.size() && trader_head_[req.trader] != kNil)
+    __builtin_prefetch(&order_at(trader_head_[req.trader]), 1);
+  const std::uint32_t slot = alloc_order(req);
+  Order& o = order_at(slot);
+  const OrderId id = o.id;
+  emit(EventType::Accepted, o);
+  if (dirty_.empty() && !crosses_book(o.side, o.price)) [[likely]] {
+    // Nothing trades and no level has changed yet (no expiry): the order rests, and its level
+    // is the one Depth event.
+    const std::uint32_t l =
+        ladder(o.side).find_or_insert(o.price, [&] { return alloc_level(o.side, o.price); });
+    Level& lv = level_at(l);
+    link_to_level(o, slot, lv, l);
+    link_trader(slot);
+    emit_depth(lv);
+    return id;
+  }
+  execute(slot);
+  finish();
+  return id;
+}
+
+/// place() for an order that is not plain: all the checks, client ids and triggers.
+[[gnu::noinline]] OrderId OrderBook::place_checked(const NewOrder& req, Timestamp now) {
+  if (const Reason r = check(req, now); r != Reason::None) {
     reject(req, r);
     finish();
     return 0;
   }
-  std::uint32_t slot = alloc_order();
-  Order& o = (*pool_)[slot];
-  o.price = req.price;
-  o.qty = o.remaining = req.qty;
-  o.client_id = req.client_id;
-  o.expire_at = req.expire_at;
-  o.trader = req.trader;
-  o.side = req.side;
-  o.type = req.type;
-  o.tif = req.tif;
-  o.set_stp(req.stp);
-  o.set(Order::kPostOnly, req.post_only);
-  o.set(Order::kReduceOnly, req.reduce_only);
-  OrderId id = o.id;
+  const std::uint32_t slot = alloc_order(req);
+  Order& o = order_at(slot);
+  const OrderId id = o.id;
   emit(EventType::Accepted, o);
   if (req.client_id != 0) {
     cids_.insert(CidKey{req.trader, req.client_id}, slot);
@@ -355,8 +598,7 @@ OrderId OrderBook::place(const NewOrder& req, Timestamp now, EventBuffer& out) {
     link_trader(slot);
     if (o.tif == TimeInForce::GTT) {
       o.set(Order::kInGttHeap, true);
-      gtt_.push_back(Gtt{o.expire_at, seq_++, o.id});
-      std::push_heap(gtt_.begin(), gtt_.end(), [](const Gtt& a, const Gtt& b) { return gtt_later(a, b); });
+      push_gtt(o);
     }
   } else {
     execute(slot);
@@ -365,130 +607,27 @@ OrderId OrderBook::place(const NewOrder& req, Timestamp now, EventBuffer& out) {
   return id;
 }
 
-void OrderBook::execute(std::uint32_t slot) {
-  Order& o = (*pool_)[slot];
-  if (o.tif == TimeInForce::FOK && !fok_fillable(o)) {
-    emit(EventType::Expired, o, Reason::FokUnfillable).qty = o.remaining;
-    release(slot);
-    return;
-  }
-  if (!match(o)) return;  // self-trade prevention expired and released the taker
-  if (o.remaining == 0) {
-    release(slot);
-  } else if (o.type == OrderType::Limit &&
-             (o.tif == TimeInForce::GTC || o.tif == TimeInForce::GTT)) {
-    rest(slot);
-  } else {
-    Reason r = o.type == OrderType::Market ? Reason::MarketRemainder : Reason::IocRemainder;
-    emit(EventType::Expired, o, r).qty = o.remaining;
-    release(slot);
-  }
-}
-
-bool OrderBook::fok_fillable(const Order& t) const {
-  const PriceLadder& opp = ladder(opposite(t.side));
-  const SelfTradePrevention stp = t.stp();
-  Qty need = t.remaining;
-  for (std::size_t r = 0; r < opp.size(); ++r) {
-    const PriceLadder::Entry& e = opp.at_rank(r);
-    if (!crosses(t.side, t.price, opp.price_of(e.key))) return false;
-    const Level& lv = levels_[e.level];
-    if (stp == SelfTradePrevention::None) {
-      need -= lv.total;
-      if (need <= 0) return true;
-      continue;
-    }
-    for (std::uint32_t s = lv.head; s != kNil; s = (*pool_)[s].next) {
-      const Order& m = (*pool_)[s];
-      if (m.trader == t.trader) {
-        if (stp == SelfTradePrevention::ExpireMaker) continue;
-        return false;  // matching stops at this order with the taker unfilled
-      }
-      need -= m.remaining;
-      if (need <= 0) return true;
-    }
-  }
-  return false;
-}
-
-bool OrderBook::match(Order& t) {
-  PriceLadder& opp = ladder(opposite(t.side));
-  const SelfTradePrevention stp = t.stp();
-  while (t.remaining > 0 && !opp.empty()) {
-    const std::uint32_t l = opp.best().level;
-    Level& lv = levels_[l];
-    if (!crosses(t.side, t.price, lv.price)) break;
-    touch(l);
-    std::uint32_t s = lv.head;
-    while (s != kNil && t.remaining > 0) {
-      Order& m = (*pool_)[s];
-      const std::uint32_t next = m.next;
-      if (m.trader == t.trader && stp != SelfTradePrevention::None) {
-        if (stp == SelfTradePrevention::ExpireMaker || stp == SelfTradePrevention::ExpireBoth) {
-          emit(EventType::Expired, m, Reason::SelfTrade).qty = m.remaining;
-          // Unlink by hand: the level may empty here, which the outer loop handles.
-          lv.head = next;
-          if (next != kNil)
-            (*pool_)[next].prev = kNil;
-          else
-            lv.tail = kNil;
-          lv.total -= m.remaining;
-          --lv.count;
-          release(s);
-        }
-        if (stp != SelfTradePrevention::ExpireMaker) {
-          if (lv.count == 0) {
-            opp.pop_best();
-            free_level(l);
-          }
-          emit(EventType::Expired, t, Reason::SelfTrade).qty = t.remaining;
-          release(slot_of(t.id));
-          return false;
-        }
-        s = next;
-        continue;
-      }
-      const Qty q = std::min(t.remaining, m.remaining);
-      t.remaining -= q;
-      m.remaining -= q;
-      lv.total -= q;
-      out_->push_back(Event{.type = EventType::Fill,
-                            .side = t.side,
-                            .market = spec_.market,
-                            .trader = t.trader,
-                            .maker_trader = m.trader,
-                            .order_id = t.id,
-                            .maker_id = m.id,
-                            .price = lv.price,
-                            .qty = q,
-                            .remaining = t.remaining,
-                            .maker_remaining = m.remaining});
-      if (m.remaining == 0) {
-        lv.head = next;
-        if (next != kNil)
-          (*pool_)[next].prev = kNil;
-        else
-          lv.tail = kNil;
-        --lv.count;
-        release(s);
-      }
-      s = next;
-    }
-    if (lv.count == 0) {
-      opp.pop_best();
-      free_level(l);
-    }
-  }
-  return true;
-}
-
-bool OrderBook::cancel(TraderId trader, OrderId id, Timestamp now, EventBuffer& out) {
+[[gnu::flatten]] bool OrderBook::cancel(TraderId trader, OrderId id, Timestamp now, EventBuffer& out) {
   begin(now, out);
   Order* o = live_of(trader, id, 0);
-  if (!o) {
+  if (!o) [[unlikely]] {
     reject_target(trader, id, 0, Reason::OrderNotFound);
     finish();
     return false;
+  }
+  if (o->on_book() && dirty_.empty()) [[likely]] {
+    // Only its level changes.
+    const std::uint32_t l = o->level;
+    Level& lv = level_at(l);
+    unlink_from_queue(*o, lv);
+    emit(EventType::Cancelled, *o, Reason::Cancelled).qty = o->remaining;
+    release(slot_of(o->id));
+    emit_depth(lv);
+    if (lv.count == 0) {
+      ladder(lv.side).erase(lv.price);
+      levels_.free(l);
+    }
+    return true;
   }
   remove_live(*o);
   emit(EventType::Cancelled, *o, Reason::Cancelled).qty = o->remaining;
@@ -519,7 +658,7 @@ std::size_t OrderBook::cancel_all(TraderId trader, Timestamp now, EventBuffer& o
   if (trader < trader_head_.size()) {
     while (trader_head_[trader] != kNil) {
       std::uint32_t s = trader_head_[trader];
-      Order& o = (*pool_)[s];
+      Order& o = order_at(s);
       remove_live(o);
       emit(EventType::Cancelled, o, Reason::CancelAll).qty = o.remaining;
       release(s);
@@ -530,7 +669,7 @@ std::size_t OrderBook::cancel_all(TraderId trader, Timestamp now, EventBuffer& o
   return n;
 }
 
-bool OrderBook::amend(const AmendRequest& a, Timestamp now, EventBuffer& out) {
+[[gnu::flatten]] bool OrderBook::amend(const AmendRequest& a, Timestamp now, EventBuffer& out) {
   begin(now, out);
   auto fail = [&](Reason r) {
     reject_target(a.trader, a.order_id, a.client_id, r);
@@ -538,15 +677,16 @@ bool OrderBook::amend(const AmendRequest& a, Timestamp now, EventBuffer& out) {
     return false;
   };
   Order* op = live_of(a.trader, a.order_id, a.client_id);
-  if (!op) return fail(Reason::OrderNotFound);
+  if (!op) [[unlikely]]
+    return fail(Reason::OrderNotFound);
   Order& o = *op;
   if (!o.on_book()) return fail(Reason::NotAmendable);
   const Price price = a.price != 0 ? a.price : o.price;
   const Qty qty = a.qty != 0 ? a.qty : o.qty;
   if (price < 0) return fail(Reason::InvalidPrice);
-  if (!tick_.divides(price)) return fail(Reason::PriceNotMultipleOfTick);
+  if (!unit_tick_ && !tick_.divides(price)) return fail(Reason::PriceNotMultipleOfTick);
   if (qty < 0) return fail(Reason::InvalidQuantity);
-  if (!lot_.divides(qty)) return fail(Reason::QtyNotMultipleOfLot);
+  if (!unit_lot_ && !lot_.divides(qty)) return fail(Reason::QtyNotMultipleOfLot);
   if (qty < spec_.min_qty) return fail(Reason::QtyBelowMinimum);
   if (qty <= o.filled()) return fail(Reason::AmendQtyTooSmall);
 
@@ -554,16 +694,40 @@ bool OrderBook::amend(const AmendRequest& a, Timestamp now, EventBuffer& out) {
     // Keeps its place in the queue.
     const Qty cut = o.qty - qty;
     touch(o.level);
-    levels_[o.level].total -= cut;
+    level_at(o.level).total -= cut;
     o.qty = qty;
     o.remaining -= cut;
     emit(EventType::Amended, o);
     finish();
     return true;
   }
-  if (o.has(Order::kPostOnly) && crosses_book(o.side, price))
-    return fail(Reason::PostOnlyWouldTake);
+  const bool crosses = crosses_book(o.side, price);
+  if (crosses && o.has(Order::kPostOnly)) return fail(Reason::PostOnlyWouldTake);
   const std::uint32_t slot = slot_of(o.id);
+  if (price != o.price && !crosses && dirty_.empty()) [[likely]] {
+    // A move that trades nothing, with no level changed yet: two levels change, the one it
+    // leaves (reported from a copy: its record may be freed and reused) and the one it joins.
+    const std::uint32_t from = o.level;
+    Level& old_level = level_at(from);
+    unlink_from_queue(o, old_level);
+    const Level old = old_level;
+    if (old.count == 0) {
+      ladder(o.side).erase(old.price);
+      levels_.free(from);
+    }
+    o.remaining = qty - (o.qty - o.remaining);
+    o.qty = qty;
+    o.price = price;
+    emit(EventType::Amended, o);
+    const std::uint32_t l =
+        ladder(o.side).find_or_insert(price, [&] { return alloc_level(o.side, price); });
+    Level& lv = level_at(l);
+    link_to_level(o, slot, lv, l);
+    const bool old_first = (o.side == Side::Buy) == (old.price > price);
+    emit_depth(old_first ? old : lv);
+    emit_depth(old_first ? lv : old);
+    return true;
+  }
   unlink_from_level(o);
   o.remaining = qty - o.filled();
   o.qty = qty;
@@ -580,7 +744,7 @@ void OrderBook::on_price(Price mark, Timestamp now, EventBuffer& out) {
   fired_.clear();
   triggers_.pop_fired(mark, fired_);
   for (std::uint32_t slot : fired_) {
-    Order& o = (*pool_)[slot];
+    Order& o = order_at(slot);
     Event& e = emit(EventType::Triggered, o);
     e.price = o.trigger();
     o.level = kNil;
@@ -595,7 +759,7 @@ void OrderBook::advance_time(Timestamp now, EventBuffer& out) {
   finish();
 }
 
-void OrderBook::expire_due(Timestamp now) {
+CX_RARE void OrderBook::expire_due(Timestamp now) {
   auto later = [](const Gtt& a, const Gtt& b) { return gtt_later(a, b); };
   while (!gtt_.empty() && gtt_.front().at <= now) {
     const OrderId id = gtt_.front().id;
@@ -625,10 +789,12 @@ std::vector<LevelView> OrderBook::depth(Side side, std::size_t n) const {
   const PriceLadder& l = ladder(side);
   std::vector<LevelView> v;
   v.reserve(std::min(n, l.size()));
-  for (std::size_t r = 0; r < l.size() && r < n; ++r) {
-    const Level& lv = levels_[l.at_rank(r).level];
+  l.for_each([&](std::uint32_t level) {
+    if (v.size() == n) return false;
+    const Level& lv = level_at(level);
     v.push_back(LevelView{lv.price, lv.total, lv.count});
-  }
+    return true;
+  });
   return v;
 }
 

@@ -120,11 +120,11 @@ class OrderBook {
   /// Visits resting orders of `side` in priority order (best level first, FIFO within it).
   template <class F>
   void for_each_resting(Side side, F&& f) const {
-    const PriceLadder& l = ladder(side);
-    for (std::size_t r = 0; r < l.size(); ++r) {
-      for (std::uint32_t s = levels_[l.at_rank(r).level].head; s != kNil; s = (*pool_)[s].next)
+    ladder(side).for_each([&](std::uint32_t level) {
+      for (std::uint32_t s = levels_[level].head; s != kNil; s = (*pool_)[s].next)
         f(static_cast<const Order&>((*pool_)[s]));
-    }
+      return true;
+    });
   }
   /// Visits every live order of `trader`, most recently entered first.
   template <class F>
@@ -142,20 +142,15 @@ class OrderBook {
   struct Level {
     Price price = 0;
     Qty total = 0;
+    Qty old_total = 0;  ///< total before the command stamped `stamp` first changed the level
     std::uint32_t head = kNil;
     std::uint32_t tail = kNil;
     std::uint32_t count = 0;
-    std::uint32_t stamp = 0;  ///< command stamp of the last touch
-    std::uint32_t dirty = 0;  ///< index into dirty_ when stamp is current
+    std::uint32_t old_count = 0;  ///< count likewise
+    std::uint32_t stamp = 0;      ///< the last command that touched the level (0: none)
     Side side = Side::Buy;
   };
-  struct Dirty {
-    Side side;
-    Price price;
-    Qty old_total;
-    std::uint32_t old_count;
-    std::uint32_t level;  ///< current level slot, or kNil if it is gone
-  };
+  using LevelPool = Pool<Level, 10, 24>;
   struct Gtt {
     Timestamp at;
     std::uint64_t seq;
@@ -172,53 +167,80 @@ class OrderBook {
     }
   };
 
+  Order& order_at(std::uint32_t s) const noexcept {
+    return orders_[s >> OrderPool::kChunkBits][s & (OrderPool::kChunk - 1)];
+  }
+  Level& level_at(std::uint32_t l) const noexcept {
+    return level_table_[l >> LevelPool::kChunkBits][l & (LevelPool::kChunk - 1)];
+  }
   PriceLadder& ladder(Side s) noexcept { return s == Side::Buy ? bids_ : asks_; }
   const PriceLadder& ladder(Side s) const noexcept { return s == Side::Buy ? bids_ : asks_; }
 
+  // Command frame (see the class comment).
   void begin(Timestamp now, EventBuffer& out);
   void finish();
+  Event& append(const Event& e);
+  void grow_output();
   Event& emit(EventType type, const Order& o, Reason reason = Reason::None);
+  void emit_depth(const Level& lv);
   void reject(const NewOrder& o, Reason r);
   void reject_target(TraderId trader, OrderId id, ClientOrderId cid, Reason r);
 
-  Order* live(OrderId id) noexcept;
-  Order* live_of(TraderId trader, OrderId id, ClientOrderId cid) noexcept;
-  std::uint32_t alloc_order();
-  void release(std::uint32_t slot);
-
+  // Placing.
+  bool plain_passes(const NewOrder& o) const noexcept;
+  OrderId place_checked(const NewOrder& req, Timestamp now);
+  std::uint32_t alloc_order(const NewOrder& req);
   void execute(std::uint32_t slot);
   bool match(Order& taker);  ///< false if self-trade prevention killed the taker
   bool fok_fillable(const Order& taker) const;
   bool crosses_book(Side side, Price price) const noexcept;
   void rest(std::uint32_t slot);
+  void push_gtt(const Order& o);
+
+  // Order records and lists.
+  Order* live(OrderId id) noexcept;
+  Order* live_of(TraderId trader, OrderId id, ClientOrderId cid) noexcept;
+  void release(std::uint32_t slot);
   void unlink_from_level(Order& o);
   void remove_live(Order& o);  ///< off the book or the trigger queues
   void link_trader(std::uint32_t slot);
+  void grow_traders(TraderId trader);
   void unlink_trader(Order& o);
   void expire_due(Timestamp now);
 
+  // Levels and depth tracking.
   void touch(std::uint32_t level);
+  void mark_dirty(std::uint32_t level);
+  std::uint32_t alloc_level(Side side, Price price);
   std::uint32_t new_level(Side side, Price price);
-  void free_level(std::uint32_t level);
+  void link_to_level(Order& o, std::uint32_t slot, Level& lv, std::uint32_t l);
+  void unlink_from_queue(Order& o, Level& lv);
+  void sort_dirty() noexcept;
+  void restamp();
 
   BookSpec spec_;
   Divisor tick_;
   Divisor lot_;
   std::unique_ptr<OrderPool> own_pool_;
   OrderPool* pool_;
-  Pool<Level, 10> levels_;
-  PriceLadder bids_{Side::Buy};
-  PriceLadder asks_{Side::Sell};
+  LevelPool levels_;
+  Order* const* orders_;       ///< pool_->table()
+  Level* const* level_table_;  ///< levels_.table()
+  PriceLadder bids_;
+  PriceLadder asks_;
   TriggerBook triggers_;
   FlatHashMap<CidKey, std::uint32_t, CidHash> cids_;
   std::vector<std::uint32_t> trader_head_;
   std::vector<Gtt> gtt_;  ///< min-heap on (at, seq); entries of gone orders are skipped
-  std::vector<Dirty> dirty_;
+  std::vector<std::uint32_t> dirty_;  ///< levels this command touched, each once
   std::vector<std::uint32_t> fired_;
   std::optional<Price> mark_;
   EventBuffer* out_ = nullptr;
-  std::uint64_t seq_ = 0;    ///< arrival counter (GTT and trigger tie-breaks)
-  std::uint32_t stamp_ = 0;  ///< per-command stamp for depth tracking
+  std::uint64_t seq_ = 0;      ///< arrival counter (GTT and trigger tie-breaks)
+  std::uint32_t stamp_ = 0;    ///< this command's stamp, for depth tracking
+  std::uint32_t emptied_ = 0;  ///< levels this command emptied (freed when it finishes)
+  bool unit_tick_;             ///< tick == 1: every price is on the tick
+  bool unit_lot_;              ///< lot == 1
   std::size_t live_ = 0;
 };
 

@@ -1,9 +1,18 @@
 #pragma once
-/// One side of a book: its price levels sorted so the best is at the back of a contiguous
-/// vector. Most activity is near the top, so inserting or erasing a level moves few entries.
-/// Keys are the price for bids and the negated price for asks, so "better" is always "larger".
+/// One side of a book: the slots of its price levels, by price, best first on request.
+///
+/// A 64-ary bitmap trie over tick numbers (price / tick). A node covers 64 children and keeps a
+/// bit per child that is present; leaves hold level slots. Finding, adding or removing a level
+/// walks one node per six bits of the price range the side spans (three for a range of 260,000
+/// ticks), and the next best level after the best is found with a bit scan per node: no search
+/// and no moving of other levels, however many there are. The root grows when a price falls
+/// outside the range it covers, so the trie is as deep as the side's price range needs.
+///
+/// Ranks: for bids the best is the highest price, for asks the lowest. Inside, a price becomes
+/// a rank `r` (the tick number for bids, its complement for asks) so that better is always larger.
+/// Not thread-safe; allocates only when it needs a node and has no spare one (reserve()).
 
-#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <vector>
 
@@ -14,69 +23,214 @@ namespace cx::engine {
 
 class PriceLadder {
  public:
-  struct Entry {
-    std::int64_t key;     ///< price (bids) or -price (asks); ascending, best last
-    std::uint32_t level;  ///< slot in the book's level pool
-  };
+  static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
 
-  explicit PriceLadder(Side side) : side_(side) {}
+  /// `tick` > 0; every price given to the ladder is a positive multiple of it.
+  PriceLadder(Side side, Price tick) : side_(side), tick_(tick) {
+    // Exact division by tick: a shift for its power of two, then a multiply by the inverse of
+    // its odd part modulo 2^64 (Newton's iteration).
+    auto odd = static_cast<std::uint64_t>(tick);
+    while ((odd & 1) == 0) {
+      odd >>= 1;
+      ++shift_;
+    }
+    std::uint64_t inv = odd;
+    for (int i = 0; i < 5; ++i) inv *= 2 - odd * inv;
+    inverse_ = inv;
+    nodes_.push_back(Node{});  // the root: height 0, covering ranks 0..63
+  }
 
   Side side() const noexcept { return side_; }
-  std::int64_t key_of(Price p) const noexcept { return side_ == Side::Buy ? p : -p; }
-  Price price_of(std::int64_t key) const noexcept { return side_ == Side::Buy ? key : -key; }
+  bool empty() const noexcept { return size_ == 0; }
+  std::size_t size() const noexcept { return size_; }
 
-  bool empty() const noexcept { return levels_.empty(); }
-  std::size_t size() const noexcept { return levels_.size(); }
-  const Entry& best() const noexcept { return levels_.back(); }
-  Price best_price() const noexcept { return price_of(levels_.back().key); }
-  void pop_best() noexcept { levels_.pop_back(); }
+  /// The rank of a price: larger is better.
+  std::uint64_t rank_of(Price price) const noexcept {
+    const std::uint64_t t = (static_cast<std::uint64_t>(price) >> shift_) * inverse_;
+    return side_ == Side::Buy ? t : ~t;
+  }
+  Price price_of(std::uint64_t rank) const noexcept {
+    const std::uint64_t t = side_ == Side::Buy ? rank : ~rank;
+    return static_cast<Price>(t) * tick_;
+  }
 
-  /// The i-th best level (0 = best).
-  const Entry& at_rank(std::size_t i) const noexcept { return levels_[levels_.size() - 1 - i]; }
+  // The best level. The ladder must not be empty.
+  std::uint64_t best_rank() const noexcept { return best_rank_; }
+  Price best_price() const noexcept { return price_of(best_rank_); }
+  std::uint32_t best_level() const noexcept { return best_level_; }
+  void pop_best() noexcept { erase_rank(best_rank_); }
 
-  const Entry& at_index(std::size_t i) const noexcept { return levels_[i]; }
-
-  /// Index of the first entry whose key is >= key (searches from the top, where most are).
-  std::size_t lower_bound(std::int64_t key) const noexcept {
-    std::size_t n = levels_.size();
-    // Short linear scan from the best end, then binary search over the rest.
-    std::size_t i = n;
-    for (int k = 0; k < 4 && i > 0; ++k) {
-      if (levels_[i - 1].key < key) return i;
-      --i;
+  /// The level slot at `price`, or kNone.
+  std::uint32_t find(Price price) const noexcept {
+    const std::uint64_t r = rank_of(price);
+    if (!in_root(r)) return kNone;
+    std::uint32_t n = 0;
+    for (unsigned h = height_;; --h) {
+      const Node& node = nodes_[n];
+      const unsigned i = digit(r, h);
+      if (!(node.bits >> i & 1)) return kNone;
+      if (h == 0) return node.child[i];
+      n = node.child[i];
     }
-    auto it = std::lower_bound(levels_.begin(), levels_.begin() + static_cast<std::ptrdiff_t>(i),
-                               key, [](const Entry& e, std::int64_t k) { return e.key < k; });
-    return static_cast<std::size_t>(it - levels_.begin());
   }
 
-  /// Level slot at `price`, or kNil-like `none` if absent.
-  std::uint32_t find(Price price, std::uint32_t none) const noexcept {
-    std::int64_t key = key_of(price);
-    std::size_t i = lower_bound(key);
-    return (i < levels_.size() && levels_[i].key == key) ? levels_[i].level : none;
-  }
-
-  void insert_at(std::size_t i, std::int64_t key, std::uint32_t level) {
-    levels_.insert(levels_.begin() + static_cast<std::ptrdiff_t>(i), Entry{key, level});
-  }
-
-  /// Removes the level at `price` (which must be present).
-  void erase(Price price) noexcept {
-    std::int64_t key = key_of(price);
-    if (levels_.back().key == key) {
-      levels_.pop_back();
-      return;
+  /// The level slot at `price`; if there is none, inserts the slot `make()` returns.
+  template <class Make>
+  std::uint32_t find_or_insert(Price price, Make&& make) {
+    const std::uint64_t r = rank_of(price);
+    cover(r);
+    std::uint32_t n = 0;
+    for (unsigned h = height_; h > 0; --h) {
+      const unsigned i = digit(r, h);
+      if (!(nodes_[n].bits >> i & 1)) {
+        const std::uint32_t c = new_node();  // may move nodes_
+        nodes_[n].child[i] = c;
+        nodes_[n].bits |= std::uint64_t{1} << i;
+      }
+      n = nodes_[n].child[i];
     }
-    std::size_t i = lower_bound(key);
-    levels_.erase(levels_.begin() + static_cast<std::ptrdiff_t>(i));
+    Node& leaf = nodes_[n];
+    const unsigned i = digit(r, 0);
+    if (leaf.bits >> i & 1) return leaf.child[i];
+    const std::uint32_t level = make();
+    leaf.child[i] = level;
+    leaf.bits |= std::uint64_t{1} << i;
+    if (size_++ == 0 || r > best_rank_) {
+      best_rank_ = r;
+      best_level_ = level;
+    }
+    return level;
   }
 
-  void reserve(std::size_t n) { levels_.reserve(n); }
+  /// Adds a level at `price`, which must not be present.
+  void insert(Price price, std::uint32_t level) {
+    find_or_insert(price, [level] { return level; });
+  }
+
+  /// Removes the level at `price`, which must be present.
+  void erase(Price price) noexcept { erase_rank(rank_of(price)); }
+
+  /// Calls f(level slot) for each level, best first, until f returns false.
+  template <class F>
+  void for_each(F&& f) const {
+    if (size_ != 0) visit(0, height_, f);
+  }
+
+  /// Pre-allocates nodes for about `levels` levels (spread out: one leaf each).
+  void reserve(std::size_t levels) {
+    nodes_.reserve(nodes_.size() + levels + 16);
+    spare_.reserve(levels + 16);
+  }
 
  private:
-  std::vector<Entry> levels_;
+  struct Node {
+    std::uint64_t bits = 0;      ///< which children are present
+    std::uint32_t child[64]{};  ///< node index (height > 0) or level slot (leaves)
+  };
+
+  static constexpr unsigned kMaxHeight = 10;  ///< 11 digits of 6 bits cover 64-bit ranks
+
+  static unsigned digit(std::uint64_t r, unsigned h) noexcept {
+    return static_cast<unsigned>(r >> (6 * h)) & 63;
+  }
+  /// `r` with its digits below height h cleared: the first rank of its node of height h.
+  static std::uint64_t prefix(std::uint64_t r, unsigned h) noexcept {
+    return h >= kMaxHeight ? 0 : r >> (6 * (h + 1)) << (6 * (h + 1));
+  }
+  bool in_root(std::uint64_t r) const noexcept { return prefix(r, height_) == prefix(base_, height_); }
+
+  /// Grows the root until it covers `r`: the old root becomes a child of a new one.
+  void cover(std::uint64_t r) {
+    if (size_ == 0 && height_ == 0) base_ = r;  // an empty trie may move anywhere
+    while (!in_root(r)) {
+      const std::uint32_t old_root = new_node();
+      nodes_[old_root] = nodes_[0];
+      nodes_[0] = Node{};
+      ++height_;
+      if (nodes_[old_root].bits != 0) {
+        const unsigned i = digit(base_, height_);
+        nodes_[0].child[i] = old_root;
+        nodes_[0].bits = std::uint64_t{1} << i;
+      } else {
+        free_node(old_root);
+      }
+    }
+    base_ = r;  // any rank inside the root's range names it
+  }
+
+  std::uint32_t new_node() {
+    if (!spare_.empty()) {
+      const std::uint32_t n = spare_.back();
+      spare_.pop_back();
+      nodes_[n] = Node{};
+      return n;
+    }
+    nodes_.push_back(Node{});
+    spare_.reserve(nodes_.size());  // so freeing a node never allocates
+    return static_cast<std::uint32_t>(nodes_.size() - 1);
+  }
+  void free_node(std::uint32_t n) noexcept { spare_.push_back(n); }
+
+  void erase_rank(std::uint64_t r) noexcept {
+    std::uint32_t path[11];  // path[h]: the node of height h on the way to r
+    std::uint32_t n = 0;
+    for (unsigned h = height_; h > 0; --h) {
+      path[h] = n;
+      n = nodes_[n].child[digit(r, h)];
+    }
+    path[0] = n;
+    // Clear the bit at each height; stop at the first node that keeps other children.
+    unsigned h = 0;
+    for (;; ++h) {
+      Node& node = nodes_[path[h]];
+      node.bits &= ~(std::uint64_t{1} << digit(r, h));
+      if (node.bits != 0 || h == height_) break;
+      free_node(path[h]);
+    }
+    if (--size_ == 0) {
+      height_ = 0;  // only the root is left
+      return;
+    }
+    if (r != best_rank_) return;
+    // The best left: descend from the lowest node that still has children, taking the highest
+    // child at each height (the ones above it lead to r's branch, now gone).
+    std::uint32_t m = path[h];
+    std::uint64_t rank = prefix(r, h);
+    for (;; --h) {
+      const Node& node = nodes_[m];
+      const auto i = static_cast<unsigned>(std::bit_width(node.bits) - 1);
+      rank |= std::uint64_t{i} << (6 * h);
+      if (h == 0) {
+        best_rank_ = rank;
+        best_level_ = node.child[i];
+        return;
+      }
+      m = node.child[i];
+    }
+  }
+
+  template <class F>
+  bool visit(std::uint32_t n, unsigned h, F& f) const {
+    const Node& node = nodes_[n];
+    for (std::uint64_t bits = node.bits; bits != 0;) {
+      const auto i = static_cast<unsigned>(std::bit_width(bits) - 1);
+      bits &= ~(std::uint64_t{1} << i);
+      if (h == 0 ? !f(node.child[i]) : !visit(node.child[i], h - 1, f)) return false;
+    }
+    return true;
+  }
+
+  std::vector<Node> nodes_;            ///< nodes_[0] is the root
+  std::vector<std::uint32_t> spare_;  ///< free node indices
+  std::uint64_t base_ = 0;            ///< a rank in the root's range
+  std::uint64_t best_rank_ = 0;
+  std::uint32_t best_level_ = kNone;
+  unsigned height_ = 0;               ///< of the root; leaves have height 0
+  std::size_t size_ = 0;
   Side side_;
+  Price tick_;
+  unsigned shift_ = 0;
+  std::uint64_t inverse_ = 1;
 };
 
 }  // namespace cx::engine

@@ -23,11 +23,12 @@ struct StateIo {
     w.put(b.mark_.value_or(0));
     for (const PriceLadder* l : {&b.bids_, &b.asks_}) {
       w.put(static_cast<std::uint64_t>(l->size()));
-      for (std::size_t r = 0; r < l->size(); ++r) {
-        const auto& lv = b.levels_[l->at_rank(r).level];
+      l->for_each([&](std::uint32_t level) {  // best first
+        const auto& lv = b.levels_[level];
         w.put(lv.price);
         w.put(lv.head);
-      }
+        return true;
+      });
     }
     w.vec(b.triggers_.rising_);
     w.vec(b.triggers_.falling_);
@@ -132,7 +133,9 @@ struct StateIo {
           ++lv.count;
         }
         if (lv.count == 0) return false;
-        l->insert_at(l->size(), l->key_of(lv.price), lvl);
+        if (lv.price <= 0 || !b.tick_.divides(lv.price) || l->find(lv.price) != PriceLadder::kNone)
+          return false;
+        l->insert(lv.price, lvl);
       }
     }
     b.triggers_.rising_ = r.vec<TriggerBook::Entry>(pool_size);

@@ -1,0 +1,388 @@
+#include "net/http_session.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "net/url.hpp"
+#include "net/ws_connection.hpp"
+
+namespace cx::net::detail {
+
+namespace {
+
+constexpr std::size_t kFirstRead = 4096;
+constexpr std::chrono::milliseconds kLinger{500};
+constexpr std::size_t kLingerMaxBytes = 256 * 1024;
+
+std::string_view sv(beast::string_view s) noexcept { return {s.data(), s.size()}; }
+
+/// A parse error from Beast's HTTP parser (as opposed to transport errors and limits).
+bool is_parse_error(const beast::error_code& ec) noexcept {
+  return ec.category() == http::make_error_code(http::error::bad_target).category() &&
+         ec != http::error::end_of_stream && ec != http::error::partial_message &&
+         ec != http::error::need_more;
+}
+
+/// Delivers an async handler's response to its connection's strand, unless the server is gone.
+class SessionReplySink final : public ReplySink {
+ public:
+  SessionReplySink(std::weak_ptr<HttpSession> session, std::uint64_t generation,
+                   std::shared_ptr<Liveness> liveness)
+      : session_(std::move(session)), generation_(generation), liveness_(std::move(liveness)) {}
+
+  void deliver(Response response) override {
+    const std::shared_lock lock(liveness_->mutex);
+    if (!liveness_->alive) return;
+    auto session = session_.lock();
+    if (!session) return;
+    const auto ex = session->executor();
+    asio::post(ex, [s = std::move(session), g = generation_, r = std::move(response)]() mutable {
+      s->deliver(g, std::move(r));
+    });
+  }
+
+ private:
+  std::weak_ptr<HttpSession> session_;
+  std::uint64_t generation_;
+  std::shared_ptr<Liveness> liveness_;
+};
+
+}  // namespace
+
+HttpSession::HttpSession(ServerCore& core, tcp::socket socket)
+    : core_(core),
+      id_(core.next_session_id()),
+      ex_(socket.get_executor()),
+      stream_(std::move(socket)),
+      handler_timer_(ex_),
+      remote_(remote_address_of(stream_.socket())) {
+  core_.metrics.http_connection_opened();
+}
+
+HttpSession::~HttpSession() {
+  core_.metrics.http_connection_closed();
+  core_.remove_session(id_);
+}
+
+void HttpSession::start() {
+  core_.add_session(id_, weak_from_this());
+  beast::error_code ec;
+  stream_.socket().set_option(tcp::no_delay(true), ec);
+  asio::dispatch(ex_, [self = shared_from_this()] { self->wait_for_request(); });
+}
+
+void HttpSession::shutdown(bool force) {
+  asio::post(ex_, [self = shared_from_this(), force] {
+    if (self->upgraded_) return;
+    if (force || self->state_ == State::Idle) {
+      self->close_now();
+    }
+    // Reading, Handling, Writing: respond() sees core.stopping and closes after the response.
+    // Closed (lingering): the linger deadline ends it.
+  });
+}
+
+void HttpSession::wait_for_request() {
+  if (core_.stopping.load(std::memory_order_acquire)) {
+    close_now();
+    return;
+  }
+  state_ = State::Idle;
+  if (buffer_.size() > 0) {  // a pipelined request is already here
+    read_header();
+    return;
+  }
+  stream_.expires_after(core_.options.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kFirstRead),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->on_first_bytes(ec, n);
+                          });
+}
+
+void HttpSession::on_first_bytes(beast::error_code ec, std::size_t n) {
+  if (ec) {
+    close_now();  // idle timeout, peer closed, or shutdown
+    return;
+  }
+  buffer_.commit(n);
+  read_header();
+}
+
+void HttpSession::read_header() {
+  state_ = State::Reading;
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
+      core_.options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+  parser_->body_limit(static_cast<std::uint64_t>(core_.options.max_body_bytes));
+  stream_.expires_after(core_.options.request_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            self->on_header(ec);
+                          });
+}
+
+void HttpSession::on_header(beast::error_code ec) {
+  if (ec) {
+    on_read_error(ec);
+    return;
+  }
+  if (parser_->is_done()) {
+    handle();
+    return;
+  }
+  if (iequals(sv(parser_->get()[http::field::expect]), "100-continue")) {
+    continue_ = {};
+    continue_.version(11);
+    continue_.result(http::status::continue_);
+    http::async_write(stream_, continue_,
+                      [self = shared_from_this()](beast::error_code wec, std::size_t) {
+                        self->on_continue_written(wec);
+                      });
+    return;
+  }
+  read_body();
+}
+
+void HttpSession::on_continue_written(beast::error_code ec) {
+  if (ec) {
+    close_now();
+    return;
+  }
+  read_body();
+}
+
+void HttpSession::read_body() {
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     if (ec) {
+                       self->on_read_error(ec);
+                     } else {
+                       self->handle();
+                     }
+                   });
+}
+
+void HttpSession::on_read_error(beast::error_code ec) {
+  read_done_ = Clock::now();
+  const bool header_done = parser_ && parser_->is_header_done();
+  request_id_ = core_.request_id(header_done ? sv(parser_->get()["x-request-id"]) : std::string_view{});
+  request_keep_alive_ = false;
+  if (ec == http::error::body_limit) {
+    respond(Response::error(413, "PAYLOAD_TOO_LARGE",
+                            "request body exceeds " + std::to_string(core_.options.max_body_bytes) +
+                                " bytes"),
+            true, true);
+  } else if (ec == http::error::header_limit) {
+    respond(Response::error(431, "HEADERS_TOO_LARGE",
+                            "request line and headers exceed " +
+                                std::to_string(core_.options.max_header_bytes) + " bytes"),
+            true, true);
+  } else if (is_parse_error(ec)) {
+    respond(Response::error(400, "MALFORMED_REQUEST", "malformed HTTP request: " + ec.message()),
+            true, true);
+  } else {
+    close_now();  // timeout, reset, the peer closing mid-request, shutdown
+  }
+}
+
+void HttpSession::handle() {
+  state_ = State::Handling;
+  read_done_ = Clock::now();
+  http::request<http::string_body> msg = parser_->release();
+  parser_.reset();
+  request_keep_alive_ = msg.keep_alive();
+  request_id_ = core_.request_id(sv(msg["x-request-id"]));
+
+  Request req;
+  req.method = method_from_string(sv(msg.method_string()));
+  req.target = std::string(sv(msg.target()));
+  if (req.target.empty() || req.target.front() != '/') {
+    respond(Response::error(400, "MALFORMED_REQUEST", "request target must start with '/'"), true);
+    return;
+  }
+  const auto [path, query] = split_target(req.target);
+  req.path = std::string(path);
+  if (!parse_query(query, req.query)) {
+    respond(Response::error(400, "MALFORMED_REQUEST", "malformed %-escape in the query string"));
+    return;
+  }
+  req.headers.reserve(static_cast<std::size_t>(std::distance(msg.begin(), msg.end())));
+  for (const auto& field : msg) {
+    req.headers.emplace_back(std::string(sv(field.name_string())), std::string(sv(field.value())));
+  }
+  req.request_id = request_id_;
+  req.remote_address = remote_;
+  req.keep_alive = request_keep_alive_;
+
+  if (!core_.options.ws.path.empty() && req.path == core_.options.ws.path &&
+      websocket::is_upgrade(msg)) {
+    upgrade(std::move(msg), std::move(req));
+    return;
+  }
+  req.body = std::move(msg.body());
+
+  const Router::Match match = core_.router.match(req.method, req.path, req.params);
+  switch (match.kind) {
+    case Router::MatchKind::NotFound:
+      respond(Response::error(404, "NOT_FOUND", "no route for " + req.path));
+      return;
+    case Router::MatchKind::BadPath:
+      respond(Response::error(400, "MALFORMED_REQUEST", "malformed %-escape in the path"));
+      return;
+    case Router::MatchKind::MethodNotAllowed: {
+      Response r = Response::error(405, "METHOD_NOT_ALLOWED",
+                                   std::string(to_string(req.method)) + " is not allowed on " +
+                                       req.path + " (allowed: " + match.allow + ")");
+      r.headers.emplace_back("Allow", match.allow);
+      respond(std::move(r));
+      return;
+    }
+    case Router::MatchKind::Found: break;
+  }
+
+  if (match.route->sync) {
+    Response r;
+    try {
+      r = match.route->sync(req);
+    } catch (const std::exception& e) {
+      core_.log("net: handler for " + req.path + " threw: " + e.what());
+      r = Response::error(500, "INTERNAL", "internal error");
+    }
+    respond(std::move(r));
+    return;
+  }
+
+  const std::uint64_t generation = ++generation_;
+  awaiting_reply_ = true;
+  handler_timer_.expires_after(core_.options.handler_timeout);
+  handler_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+    if (!ec) self->on_handler_timeout(generation);
+  });
+  const Reply reply(std::make_shared<SessionReplySink>(weak_from_this(), generation, core_.liveness));
+  try {
+    match.route->async(req, reply);
+  } catch (const std::exception& e) {
+    core_.log("net: async handler for " + req.path + " threw: " + e.what());
+    reply(Response::error(500, "INTERNAL", "internal error"));
+  }
+}
+
+void HttpSession::deliver(std::uint64_t generation, Response response) {
+  if (generation != generation_ || !awaiting_reply_ || state_ != State::Handling) return;
+  awaiting_reply_ = false;
+  handler_timer_.cancel();
+  respond(std::move(response));
+}
+
+void HttpSession::on_handler_timeout(std::uint64_t generation) {
+  if (generation != generation_ || !awaiting_reply_ || state_ != State::Handling) return;
+  awaiting_reply_ = false;
+  respond(Response::error(503, "TIMEOUT",
+                          "no response within " +
+                              std::to_string(core_.options.handler_timeout.count()) + " ms"));
+}
+
+void HttpSession::upgrade(http::request<http::string_body>&& msg, Request&& req) {
+  WsAcceptResult decision = WsAcceptResult::accept();
+  if (core_.ws.accept) {
+    try {
+      decision = core_.ws.accept(req);
+    } catch (const std::exception& e) {
+      core_.log(std::string("net: WebSocket accept hook threw: ") + e.what());
+      decision = WsAcceptResult::refuse(Response::error(500, "INTERNAL", "internal error"));
+    }
+  }
+  if (decision.refusal) {
+    respond(std::move(*decision.refusal), true);
+    return;
+  }
+  if (core_.stopping.load(std::memory_order_acquire)) {
+    respond(Response::error(503, "SHUTTING_DOWN", "the server is shutting down"), true);
+    return;
+  }
+  upgraded_ = true;
+  state_ = State::Closed;
+  WsConnection::start(core_, std::move(stream_), std::move(decision.context), remote_,
+                      std::move(msg), request_id_);
+}
+
+void HttpSession::respond(Response r, bool close, bool linger) {
+  state_ = State::Writing;
+  if (r.status < 100 || r.status > 599) {
+    core_.log("net: handler returned status " + std::to_string(r.status));
+    r = Response::error(500, "INTERNAL", "internal error");
+  }
+  res_ = {};
+  res_.version(11);
+  res_.result(r.status);
+  if (!r.content_type.empty()) res_.set(http::field::content_type, r.content_type);
+  for (const auto& [name, value] : r.headers) res_.insert(name, value);
+  res_.set("x-request-id", request_id_);
+  const bool keep_alive =
+      request_keep_alive_ && !close && !core_.stopping.load(std::memory_order_acquire);
+  res_.keep_alive(keep_alive);
+  res_.body() = std::move(r.body);
+  res_.prepare_payload();
+  // Counted before the write starts, so a client that has its response sees it counted.
+  core_.metrics.record_request(r.status, Clock::now() - read_done_);
+  stream_.expires_after(core_.options.write_timeout);
+  http::async_write(stream_, res_,
+                    [self = shared_from_this(), keep_alive, linger](beast::error_code ec,
+                                                                    std::size_t) {
+                      self->on_write(ec, keep_alive, linger);
+                    });
+}
+
+void HttpSession::on_write(beast::error_code ec, bool keep_alive, bool linger) {
+  res_ = {};
+  if (ec) {
+    close_now();
+    return;
+  }
+  if (!keep_alive || linger) {
+    lingering_close();
+    return;
+  }
+  wait_for_request();
+}
+
+void HttpSession::close_now() {
+  if (upgraded_) return;
+  state_ = State::Closed;
+  awaiting_reply_ = false;
+  handler_timer_.cancel();
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.close();
+}
+
+void HttpSession::lingering_close() {
+  state_ = State::Closed;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) {
+    close_now();
+    return;
+  }
+  lingered_ = 0;
+  buffer_.clear();
+  stream_.expires_after(kLinger);
+  stream_.async_read_some(buffer_.prepare(kFirstRead),
+                          [self = shared_from_this()](beast::error_code rec, std::size_t n) {
+                            self->on_linger_read(rec, n);
+                          });
+}
+
+void HttpSession::on_linger_read(beast::error_code ec, std::size_t n) {
+  lingered_ += n;
+  if (ec || lingered_ > kLingerMaxBytes) {
+    close_now();
+    return;
+  }
+  stream_.async_read_some(buffer_.prepare(kFirstRead),
+                          [self = shared_from_this()](beast::error_code rec, std::size_t m) {
+                            self->on_linger_read(rec, m);
+                          });
+}
+
+}  // namespace cx::net::detail
