@@ -35,7 +35,6 @@ OrderBook::OrderBook(BookSpec spec, OrderPool* pool)
       own_pool_(pool ? nullptr : std::make_unique<OrderPool>()),
       pool_(pool ? pool : own_pool_.get()),
       orders_(pool_->table()),
-      level_table_(levels_.table()),
       bids_(Side::Buy, spec.tick > 0 ? spec.tick : 1),
       asks_(Side::Sell, spec.tick > 0 ? spec.tick : 1),
       unit_tick_(spec.tick <= 1),
@@ -57,9 +56,6 @@ void OrderBook::reserve(std::uint32_t orders, std::uint32_t levels) {
 
 CX_HOT void OrderBook::begin(Timestamp now, EventBuffer& out) {
   out_ = &out;
-  if (++stamp_ == 0) [[unlikely]]
-    restamp();
-  dirty_.clear();
   if (!gtt_.empty() && gtt_.front().at <= now) [[unlikely]]
     expire_due(now);
 }
@@ -75,7 +71,9 @@ CX_HOT Event& OrderBook::append(const Event& e) {
   return out.back();
 }
 
-CX_RARE void OrderBook::grow_output() { out_->reserve(2 * out_->capacity() + 64); }
+CX_RARE void OrderBook::grow_output() {
+  out_->reserve(2 * out_->capacity() + 64);
+}
 
 CX_HOT Event& OrderBook::emit(EventType type, const Order& o, Reason reason) {
   return append(Event{.type = type,
@@ -120,9 +118,13 @@ void OrderBook::reject_target(TraderId trader, OrderId id, ClientOrderId, Reason
 
 CX_HOT void OrderBook::mark_dirty(std::uint32_t level) {
   if (dirty_.size() == dirty_.capacity()) [[unlikely]]
-    dirty_.reserve(2 * dirty_.capacity());
-  if (dirty_.size() == dirty_.capacity()) __builtin_unreachable();
+    grow_dirty();
+  if (dirty_.size() == dirty_.capacity()) __builtin_unreachable();  // as in append()
   dirty_.push_back(level);
+}
+
+CX_RARE void OrderBook::grow_dirty() {
+  dirty_.reserve(2 * dirty_.capacity() + 64);
 }
 
 /// Records the level's state before this command first changes it, for finish().
@@ -220,18 +222,14 @@ void OrderBook::finish() {
   if (dirty_.size() > 1) sort_dirty();
   for (const std::uint32_t l : dirty_) {
     const Level& lv = level_at(l);
-    if (lv.total != lv.old_total || lv.count != lv.old_count) {
-      append(Event{.type = EventType::Depth,
-                   .side = lv.side,
-                   .market = spec_.market,
-                   .count = lv.count,
-                   .price = lv.price,
-                   .qty = lv.total});
-    }
+    if (lv.total != lv.old_total || lv.count != lv.old_count) emit_depth(lv);
     if (lv.count == 0) levels_.free(l);  // emptied: off the ladder already
   }
+  // The next command that touches a level gets a new stamp.
+  dirty_.clear();
   emptied_ = 0;
-  out_ = nullptr;
+  if (++stamp_ == 0) [[unlikely]]
+    restamp();
 }
 
 /// The stamp wrapped: no level may look touched by the new stamps.
@@ -246,9 +244,9 @@ CX_HOT std::uint32_t OrderBook::alloc_order(const NewOrder& r) {
   const std::uint32_t slot = pool_->alloc();
   Order& o = order_at(slot);
   const auto gen = static_cast<std::uint32_t>(o.id >> 32);  // 0 in a slot never used
-  auto bits = static_cast<std::uint8_t>(static_cast<unsigned>(r.stp) << 5);
-  if (r.post_only) bits |= Order::kPostOnly;
-  if (r.reduce_only) bits |= Order::kReduceOnly;
+  const auto bits = static_cast<std::uint8_t>(
+      static_cast<unsigned>(r.stp) << 5 | static_cast<unsigned>(r.post_only) * Order::kPostOnly |
+      static_cast<unsigned>(r.reduce_only) * Order::kReduceOnly);
   o = Order{.id = make_order_id(slot, gen == 0 ? 1 : gen),
             .price = r.price,
             .qty = r.qty,
@@ -264,8 +262,8 @@ CX_HOT std::uint32_t OrderBook::alloc_order(const NewOrder& r) {
   return slot;
 }
 
-CX_HOT void OrderBook::link_trader(std::uint32_t slot) {
-  Order& o = order_at(slot);
+CX_HOT void OrderBook::link_trader(Order& o) {
+  const std::uint32_t slot = slot_of(o.id);
   if (o.trader >= trader_head_.size()) [[unlikely]]
     grow_traders(o.trader);
   std::uint32_t& head = trader_head_[o.trader];
@@ -292,8 +290,8 @@ CX_HOT void OrderBook::unlink_trader(Order& o) {
 }
 
 /// Returns the slot to the pool; the order leaves its trader's list and the client id index.
-CX_HOT void OrderBook::release(std::uint32_t slot) {
-  Order& o = order_at(slot);
+CX_HOT void OrderBook::release(Order& o) {
+  const std::uint32_t slot = slot_of(o.id);
   if (o.has(Order::kCidRegistered)) [[unlikely]]
     cids_.erase(CidKey{o.trader, o.client_id});
   if (o.has(Order::kInTraderList)) unlink_trader(o);
@@ -375,8 +373,7 @@ Reason OrderBook::check(const NewOrder& o, Timestamp now) const {
   if (o.qty < spec_.min_qty) return Reason::QtyBelowMinimum;
   if (o.price <= 0) return Reason::InvalidPrice;
   if (!tick_.divides(o.price)) return Reason::PriceNotMultipleOfTick;
-  if (o.type == OrderType::Market &&
-      (o.tif == TimeInForce::GTC || o.tif == TimeInForce::GTT))
+  if (o.type == OrderType::Market && (o.tif == TimeInForce::GTC || o.tif == TimeInForce::GTT))
     return Reason::InvalidTimeInForce;
   if (o.post_only && (o.type == OrderType::Market || o.tif == TimeInForce::IOC ||
                       o.tif == TimeInForce::FOK || o.trigger_kind != TriggerKind::None))
@@ -406,17 +403,27 @@ void OrderBook::push_gtt(const Order& o) {
 }
 
 /// Puts the order at the back of its price level (a new level if there is none).
-inline void OrderBook::rest(std::uint32_t slot) {
-  Order& o = order_at(slot);
+inline void OrderBook::rest(Order& o) {
+  const std::uint32_t slot = slot_of(o.id);
   const std::uint32_t l =
       ladder(o.side).find_or_insert(o.price, [&] { return new_level(o.side, o.price); });
   touch(l);  // a no-op for a new level
   link_to_level(o, slot, level_at(l), l);
-  if (!o.has(Order::kInTraderList)) link_trader(slot);
+  if (!o.has(Order::kInTraderList)) link_trader(o);
   if (o.tif == TimeInForce::GTT && !o.has(Order::kInGttHeap)) [[unlikely]] {
     o.set(Order::kInGttHeap, true);
     push_gtt(o);
   }
+}
+
+/// Rests a new GTC order on its level, which this command has not emptied (so it needs no
+/// depth tracking); returns the level.
+CX_HOT std::uint32_t OrderBook::rest_plain(Order& o) {
+  const std::uint32_t l =
+      ladder(o.side).find_or_insert(o.price, [&] { return alloc_level(o.side, o.price); });
+  link_to_level(o, slot_of(o.id), level_at(l), l);
+  link_trader(o);
+  return l;
 }
 
 bool OrderBook::fok_fillable(const Order& t) const {
@@ -450,14 +457,19 @@ bool OrderBook::fok_fillable(const Order& t) const {
   return fillable;
 }
 
+template <bool kTouch>
 inline bool OrderBook::match(Order& t) {
   PriceLadder& opp = ladder(opposite(t.side));
   const std::uint64_t limit = opp.rank_of(t.price);  // levels ranked at least this cross
   const SelfTradePrevention stp = t.stp();
   while (!opp.empty() && opp.best_rank() >= limit) {
     const std::uint32_t l = opp.best_level();
-    touch(l);
     Level& lv = level_at(l);
+    const Qty total_before = lv.total;
+    if constexpr (kTouch)
+      touch(l);
+    else
+      mark_dirty(l);
     std::uint32_t s = lv.head;
     while (s != kNil && t.remaining > 0) {
       Order& m = order_at(s);
@@ -473,15 +485,18 @@ inline bool OrderBook::match(Order& t) {
             lv.tail = kNil;
           lv.total -= m.remaining;
           --lv.count;
-          release(s);
+          release(m);
         }
         if (stp != SelfTradePrevention::ExpireMaker) {
           if (lv.count == 0) {
             opp.pop_best();
             ++emptied_;
           }
+          // Without touch(), a level listed as it was reached is unlisted if it did not change
+          // (its total falls with every maker that trades or expires).
+          if (!kTouch && lv.total == total_before) dirty_.pop_back();
           emit(EventType::Expired, t, Reason::SelfTrade).qty = t.remaining;
-          release(slot_of(t.id));
+          release(t);
           return false;
         }
         s = next;
@@ -509,7 +524,7 @@ inline bool OrderBook::match(Order& t) {
         else
           lv.tail = kNil;
         --lv.count;
-        release(s);
+        release(m);
       }
       s = next;
     }
@@ -523,24 +538,23 @@ inline bool OrderBook::match(Order& t) {
 }
 
 /// Matches the order against the book, then rests, releases or expires what is left.
-inline void OrderBook::execute(std::uint32_t slot) {
-  Order& o = order_at(slot);
+inline void OrderBook::execute(Order& o) {
   if (o.tif == TimeInForce::FOK && !fok_fillable(o)) [[unlikely]] {
     emit(EventType::Expired, o, Reason::FokUnfillable).qty = o.remaining;
-    release(slot);
+    release(o);
     return;
   }
-  if (!match(o)) [[unlikely]]
+  if (!match<true>(o)) [[unlikely]]
     return;  // self-trade prevention expired and released the taker
   if (o.remaining == 0) {
-    release(slot);
-  } else if (o.type == OrderType::Limit &&
-             (o.tif == TimeInForce::GTC || o.tif == TimeInForce::GTT)) [[likely]] {
-    rest(slot);
+    release(o);
+  } else if (o.type == OrderType::Limit && (o.tif == TimeInForce::GTC || o.tif == TimeInForce::GTT))
+      [[likely]] {
+    rest(o);
   } else {
     const Reason r = o.type == OrderType::Market ? Reason::MarketRemainder : Reason::IocRemainder;
     emit(EventType::Expired, o, r).qty = o.remaining;
-    release(slot);
+    release(o);
   }
 }
 
@@ -550,28 +564,47 @@ inline void OrderBook::execute(std::uint32_t slot) {
   begin(now, out);
   if (!plain_passes(req)) [[unlikely]]
     return place_checked(req, now);
-  // If the order rests it becomes its trader's newest: fetch the current newest's record (often
-  // not in cache) while the order matches.
-  if (req.trader < trader_head_.size() && trader_head_[req.trader] != kNil)
-    __builtin_prefetch(&order_at(trader_head_[req.trader]), 1);
   const std::uint32_t slot = alloc_order(req);
   Order& o = order_at(slot);
   const OrderId id = o.id;
   emit(EventType::Accepted, o);
-  if (dirty_.empty() && !crosses_book(o.side, o.price)) [[likely]] {
-    // Nothing trades and no level has changed yet (no expiry): the order rests, and its level
-    // is the one Depth event.
-    const std::uint32_t l =
-        ladder(o.side).find_or_insert(o.price, [&] { return alloc_level(o.side, o.price); });
-    Level& lv = level_at(l);
-    link_to_level(o, slot, lv, l);
-    link_trader(slot);
-    emit_depth(lv);
-    return id;
+  if (!dirty_.empty()) [[unlikely]] {
+    execute_and_finish(o);  // expiries changed levels already: track them all
+  } else if (!crosses_book(o.side, o.price)) [[likely]] {
+    emit_depth(level_at(rest_plain(o)));  // it only rests: its level is the one that changes
+  } else {
+    match_plain(o);
   }
-  execute(slot);
-  finish();
   return id;
+}
+
+/// A plain order that trades, in a command that has changed nothing before: the levels that
+/// change are the opposite ones it trades with (in Depth order already, best first) and its own
+/// if it rests, so they are reported without touch() and sorting.
+[[gnu::noinline, gnu::flatten]] void OrderBook::match_plain(Order& o) {
+  const bool bid = o.side == Side::Buy;  // a bid is reported before the asks it traded with
+  std::uint32_t own = kNil;
+  if (match<false>(o)) {  // else self-trade prevention expired and released it
+    if (o.remaining == 0)
+      release(o);
+    else
+      own = rest_plain(o);
+  }
+  if (own != kNil && bid) emit_depth(level_at(own));
+  for (const std::uint32_t l : dirty_) {
+    const Level& lv = level_at(l);
+    emit_depth(lv);
+    if (lv.count == 0) levels_.free(l);  // emptied: off the ladder already
+  }
+  if (own != kNil && !bid) emit_depth(level_at(own));
+  dirty_.clear();
+  emptied_ = 0;
+}
+
+/// execute() and finish(), out of line so that place() stays a short function.
+[[gnu::noinline, gnu::flatten]] void OrderBook::execute_and_finish(Order& o) {
+  execute(o);
+  finish();
 }
 
 /// place() for an order that is not plain: all the checks, client ids and triggers.
@@ -595,19 +628,20 @@ inline void OrderBook::execute(std::uint32_t slot) {
     o.set_trigger(req.trigger);
     o.set(Order::kRisingTrigger, rising);
     triggers_.add(rising, req.trigger, seq_++, slot);
-    link_trader(slot);
+    link_trader(o);
     if (o.tif == TimeInForce::GTT) {
       o.set(Order::kInGttHeap, true);
       push_gtt(o);
     }
   } else {
-    execute(slot);
+    execute(o);
   }
   finish();
   return id;
 }
 
-[[gnu::flatten]] bool OrderBook::cancel(TraderId trader, OrderId id, Timestamp now, EventBuffer& out) {
+[[gnu::flatten]] bool OrderBook::cancel(TraderId trader, OrderId id, Timestamp now,
+                                        EventBuffer& out) {
   begin(now, out);
   Order* o = live_of(trader, id, 0);
   if (!o) [[unlikely]] {
@@ -621,7 +655,7 @@ inline void OrderBook::execute(std::uint32_t slot) {
     Level& lv = level_at(l);
     unlink_from_queue(*o, lv);
     emit(EventType::Cancelled, *o, Reason::Cancelled).qty = o->remaining;
-    release(slot_of(o->id));
+    release(*o);
     emit_depth(lv);
     if (lv.count == 0) {
       ladder(lv.side).erase(lv.price);
@@ -631,7 +665,7 @@ inline void OrderBook::execute(std::uint32_t slot) {
   }
   remove_live(*o);
   emit(EventType::Cancelled, *o, Reason::Cancelled).qty = o->remaining;
-  release(slot_of(o->id));
+  release(*o);
   finish();
   return true;
 }
@@ -647,7 +681,7 @@ bool OrderBook::cancel_by_client_id(TraderId trader, ClientOrderId cid, Timestam
   }
   remove_live(*o);
   emit(EventType::Cancelled, *o, Reason::Cancelled).qty = o->remaining;
-  release(slot_of(o->id));
+  release(*o);
   finish();
   return true;
 }
@@ -661,7 +695,7 @@ std::size_t OrderBook::cancel_all(TraderId trader, Timestamp now, EventBuffer& o
       Order& o = order_at(s);
       remove_live(o);
       emit(EventType::Cancelled, o, Reason::CancelAll).qty = o.remaining;
-      release(s);
+      release(o);
       ++n;
     }
   }
@@ -733,7 +767,7 @@ std::size_t OrderBook::cancel_all(TraderId trader, Timestamp now, EventBuffer& o
   o.qty = qty;
   o.price = price;
   emit(EventType::Amended, o);
-  execute(slot);
+  execute(o);
   finish();
   return true;
 }
@@ -749,7 +783,7 @@ void OrderBook::on_price(Price mark, Timestamp now, EventBuffer& out) {
     e.price = o.trigger();
     o.level = kNil;
     o.prev = o.next = kNil;
-    execute(slot);
+    execute(o);
   }
   finish();
 }
@@ -769,7 +803,7 @@ CX_RARE void OrderBook::expire_due(Timestamp now) {
     if (!o) continue;  // filled or cancelled since
     remove_live(*o);
     emit(EventType::Expired, *o, Reason::GttExpired).qty = o->remaining;
-    release(slot_of(id));
+    release(*o);
   }
 }
 

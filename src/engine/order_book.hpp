@@ -34,9 +34,9 @@ namespace cx::engine {
 /// The market rules a book enforces. All values in the market's price / quantity units.
 struct BookSpec {
   MarketId market = 0;
-  Price tick = 1;     ///< every price and trigger is a multiple of it
-  Qty lot = 1;        ///< every quantity is a multiple of it
-  Qty min_qty = 1;    ///< smallest order quantity
+  Price tick = 1;   ///< every price and trigger is a multiple of it
+  Qty lot = 1;      ///< every quantity is a multiple of it
+  Qty min_qty = 1;  ///< smallest order quantity
 };
 
 struct NewOrder {
@@ -51,8 +51,8 @@ struct NewOrder {
   bool reduce_only = false;  ///< carried for the exchange layer; the book does not enforce it
   Price price = 0;           ///< limit price, or a market order's protection price
   Qty qty = 0;
-  Price trigger = 0;         ///< stop / take-profit trigger (mark price)
-  Timestamp expire_at = 0;   ///< GTT only
+  Price trigger = 0;        ///< stop / take-profit trigger (mark price)
+  Timestamp expire_at = 0;  ///< GTT only
 };
 
 /// Changes a resting order. Names the order by id, or by client id when order_id is 0.
@@ -150,7 +150,6 @@ class OrderBook {
     std::uint32_t stamp = 0;      ///< the last command that touched the level (0: none)
     Side side = Side::Buy;
   };
-  using LevelPool = Pool<Level, 10, 24>;
   struct Gtt {
     Timestamp at;
     std::uint64_t seq;
@@ -167,12 +166,12 @@ class OrderBook {
     }
   };
 
+  /// The record of a slot, through the pool's chunk table without going through the pool.
   Order& order_at(std::uint32_t s) const noexcept {
     return orders_[s >> OrderPool::kChunkBits][s & (OrderPool::kChunk - 1)];
   }
-  Level& level_at(std::uint32_t l) const noexcept {
-    return level_table_[l >> LevelPool::kChunkBits][l & (LevelPool::kChunk - 1)];
-  }
+  Level& level_at(std::uint32_t l) noexcept { return levels_[l]; }
+  const Level& level_at(std::uint32_t l) const noexcept { return levels_[l]; }
   PriceLadder& ladder(Side s) noexcept { return s == Side::Buy ? bids_ : asks_; }
   const PriceLadder& ladder(Side s) const noexcept { return s == Side::Buy ? bids_ : asks_; }
 
@@ -190,27 +189,41 @@ class OrderBook {
   bool plain_passes(const NewOrder& o) const noexcept;
   OrderId place_checked(const NewOrder& req, Timestamp now);
   std::uint32_t alloc_order(const NewOrder& req);
-  void execute(std::uint32_t slot);
-  bool match(Order& taker);  ///< false if self-trade prevention killed the taker
+  void execute(Order& o);
+  void execute_and_finish(Order& o);
+  void match_plain(Order& o);
+  /// Matches `taker` against the book; false if self-trade prevention expired it. kTouch: touch()
+  /// each level before it changes; else list each level it changes in dirty_ (for a command that
+  /// has changed nothing before, see match_plain()).
+  template <bool kTouch>
+  bool match(Order& taker);
   bool fok_fillable(const Order& taker) const;
   bool crosses_book(Side side, Price price) const noexcept;
-  void rest(std::uint32_t slot);
+  void rest(Order& o);
+  std::uint32_t rest_plain(Order& o);
   void push_gtt(const Order& o);
 
   // Order records and lists.
   Order* live(OrderId id) noexcept;
   Order* live_of(TraderId trader, OrderId id, ClientOrderId cid) noexcept;
-  void release(std::uint32_t slot);
+  void release(Order& o);
   void unlink_from_level(Order& o);
   void remove_live(Order& o);  ///< off the book or the trigger queues
-  void link_trader(std::uint32_t slot);
+  void link_trader(Order& o);
   void grow_traders(TraderId trader);
   void unlink_trader(Order& o);
   void expire_due(Timestamp now);
 
-  // Levels and depth tracking.
+  // Depth tracking. A command that has changed nothing else when it changes one level, or two
+  // on one side (an order resting or moving without trading, a cancel), reports them itself.
+  // Otherwise a level is touched before it changes: touch() saves its (total, count) and lists
+  // it in dirty_, and finish() reports the listed levels whose state differs, in event order,
+  // then frees those left empty. An emptied level's record outlives its ladder entry until then,
+  // so a level emptied and made again in one command is reported once. dirty_ is empty between
+  // commands.
   void touch(std::uint32_t level);
   void mark_dirty(std::uint32_t level);
+  void grow_dirty();
   std::uint32_t alloc_level(Side side, Price price);
   std::uint32_t new_level(Side side, Price price);
   void link_to_level(Order& o, std::uint32_t slot, Level& lv, std::uint32_t l);
@@ -223,24 +236,23 @@ class OrderBook {
   Divisor lot_;
   std::unique_ptr<OrderPool> own_pool_;
   OrderPool* pool_;
-  LevelPool levels_;
-  Order* const* orders_;       ///< pool_->table()
-  Level* const* level_table_;  ///< levels_.table()
+  FlatPool<Level> levels_;
+  Order* const* orders_;  ///< pool_->table()
   PriceLadder bids_;
   PriceLadder asks_;
   TriggerBook triggers_;
   FlatHashMap<CidKey, std::uint32_t, CidHash> cids_;
   std::vector<std::uint32_t> trader_head_;
-  std::vector<Gtt> gtt_;  ///< min-heap on (at, seq); entries of gone orders are skipped
+  std::vector<Gtt> gtt_;              ///< min-heap on (at, seq); entries of gone orders are skipped
   std::vector<std::uint32_t> dirty_;  ///< levels this command touched, each once
   std::vector<std::uint32_t> fired_;
   std::optional<Price> mark_;
-  EventBuffer* out_ = nullptr;
-  std::uint64_t seq_ = 0;      ///< arrival counter (GTT and trigger tie-breaks)
-  std::uint32_t stamp_ = 0;    ///< this command's stamp, for depth tracking
-  std::uint32_t emptied_ = 0;  ///< levels this command emptied (freed when it finishes)
-  bool unit_tick_;             ///< tick == 1: every price is on the tick
-  bool unit_lot_;              ///< lot == 1
+  EventBuffer* out_ = nullptr;  ///< the output of the command running (or of the last one)
+  std::uint64_t seq_ = 0;       ///< arrival counter (GTT and trigger tie-breaks)
+  std::uint32_t stamp_ = 1;     ///< marks the levels the running command has touched
+  std::uint32_t emptied_ = 0;   ///< levels this command emptied (freed when it finishes)
+  bool unit_tick_;              ///< tick == 1: every price is on the tick
+  bool unit_lot_;               ///< lot == 1
   std::size_t live_ = 0;
 };
 

@@ -43,7 +43,6 @@ class Pool {
       s = size_++;
     }
     ++live_;
-    prefetch_next();
     return s;
   }
   void free(std::uint32_t s) {
@@ -71,15 +70,6 @@ class Pool {
  private:
   friend struct StateIo;
 
-  /// Brings the record the next alloc() returns into cache, so that its caller (who writes the
-  /// record at once) does not wait for it.
-  void prefetch_next() const noexcept {
-    if (!free_.empty())
-      __builtin_prefetch(&(*this)[free_.back()], 1);
-    else if (size_ < chunks_ * kChunk)
-      __builtin_prefetch(&(*this)[size_], 1);
-  }
-
   void add_chunk() {
     if (chunks_ == kMaxChunks) throw std::length_error("Pool: every slot is in use");
     table_[chunks_] = new T[kChunk]();
@@ -91,6 +81,41 @@ class Pool {
   std::vector<std::uint32_t> free_;
   std::uint32_t size_ = 0;
   std::uint32_t live_ = 0;
+};
+
+/// A slab of T in one vector, addressed by 32-bit slots: the cheapest lookup, for records that
+/// are few (a book's price levels). Growing moves every record, so a caller holds no T& across
+/// alloc(); reserve() sizes it up front. Freed slots are reused last-in first-out. Not
+/// thread-safe.
+template <class T>
+class FlatPool {
+ public:
+  /// Allocates a slot; its record holds what its last user left (a default T if new).
+  std::uint32_t alloc() {
+    if (!free_.empty()) {
+      const std::uint32_t s = free_.back();
+      free_.pop_back();
+      return s;
+    }
+    records_.emplace_back();
+    return static_cast<std::uint32_t>(records_.size() - 1);
+  }
+  void free(std::uint32_t s) { free_.push_back(s); }
+
+  T& operator[](std::uint32_t s) noexcept { return records_[s]; }
+  const T& operator[](std::uint32_t s) const noexcept { return records_[s]; }
+
+  /// Slots ever handed out; valid slots are [0, high_water()).
+  std::uint32_t high_water() const noexcept { return static_cast<std::uint32_t>(records_.size()); }
+
+  void reserve(std::uint32_t n) {
+    records_.reserve(n);
+    free_.reserve(n);
+  }
+
+ private:
+  std::vector<T> records_;
+  std::vector<std::uint32_t> free_;
 };
 
 }  // namespace cx::engine

@@ -1,16 +1,18 @@
 #pragma once
 /// One side of a book: the slots of its price levels, by price, best first on request.
 ///
-/// A 64-ary bitmap trie over tick numbers (price / tick). A node covers 64 children and keeps a
-/// bit per child that is present; leaves hold level slots. Finding, adding or removing a level
-/// walks one node per six bits of the price range the side spans (three for a range of 260,000
-/// ticks), and the next best level after the best is found with a bit scan per node: no search
-/// and no moving of other levels, however many there are. The root grows when a price falls
-/// outside the range it covers, so the trie is as deep as the side's price range needs.
+/// A 64-ary bitmap trie over tick numbers (price / tick). A node has 64 children and a bit for
+/// each one present; leaves hold level slots. Finding, adding or removing a level walks one node
+/// per six bits of the price range the side spans (three nodes for 260,000 ticks), and the best
+/// level after the best is found with one bit scan per node: no search, and no moving of other
+/// levels however many there are. The root grows when a price falls outside the range it
+/// covers, so the trie is only as deep as the side's price range needs. A node takes 264 bytes
+/// and there is a leaf for each 64-tick span holding a level: some 300 bytes a level when levels
+/// are far apart, a few bytes a level when they are dense.
 ///
-/// Ranks: for bids the best is the highest price, for asks the lowest. Inside, a price becomes
-/// a rank `r` (the tick number for bids, its complement for asks) so that better is always larger.
-/// Not thread-safe; allocates only when it needs a node and has no spare one (reserve()).
+/// Ranks: for bids the best is the highest price, for asks the lowest. A price becomes a rank
+/// (the tick number for bids, its complement for asks) so that better is always larger.
+/// Not thread-safe. Allocates only when it needs a node and has no spare one (see reserve()).
 
 #include <bit>
 #include <cstdint>
@@ -26,9 +28,10 @@ class PriceLadder {
   static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
 
   /// `tick` > 0; every price given to the ladder is a positive multiple of it.
-  PriceLadder(Side side, Price tick) : side_(side), tick_(tick) {
-    // Exact division by tick: a shift for its power of two, then a multiply by the inverse of
-    // its odd part modulo 2^64 (Newton's iteration).
+  PriceLadder(Side side, Price tick)
+      : flip_(side == Side::Buy ? 0 : ~std::uint64_t{0}), side_(side), tick_(tick) {
+    // Exact division by the tick: a shift for its power of two, then a multiply by the inverse
+    // of its odd part modulo 2^64 (Newton's iteration).
     auto odd = static_cast<std::uint64_t>(tick);
     while ((odd & 1) == 0) {
       odd >>= 1;
@@ -37,7 +40,8 @@ class PriceLadder {
     std::uint64_t inv = odd;
     for (int i = 0; i < 5; ++i) inv *= 2 - odd * inv;
     inverse_ = inv;
-    nodes_.push_back(Node{});  // the root: height 0, covering ranks 0..63
+    nodes_.push_back(Node{});  // the root
+    set_root(0, 0);
   }
 
   Side side() const noexcept { return side_; }
@@ -46,12 +50,10 @@ class PriceLadder {
 
   /// The rank of a price: larger is better.
   std::uint64_t rank_of(Price price) const noexcept {
-    const std::uint64_t t = (static_cast<std::uint64_t>(price) >> shift_) * inverse_;
-    return side_ == Side::Buy ? t : ~t;
+    return ((static_cast<std::uint64_t>(price) >> shift_) * inverse_) ^ flip_;
   }
   Price price_of(std::uint64_t rank) const noexcept {
-    const std::uint64_t t = side_ == Side::Buy ? rank : ~rank;
-    return static_cast<Price>(t) * tick_;
+    return static_cast<Price>(rank ^ flip_) * tick_;
   }
 
   // The best level. The ladder must not be empty.
@@ -63,22 +65,25 @@ class PriceLadder {
   /// The level slot at `price`, or kNone.
   std::uint32_t find(Price price) const noexcept {
     const std::uint64_t r = rank_of(price);
-    if (!in_root(r)) return kNone;
+    if ((r & root_mask_) != root_base_) return kNone;
     std::uint32_t n = 0;
-    for (unsigned h = height_;; --h) {
+    for (unsigned h = height_; h > 0; --h) {
       const Node& node = nodes_[n];
       const unsigned i = digit(r, h);
       if (!(node.bits >> i & 1)) return kNone;
-      if (h == 0) return node.child[i];
       n = node.child[i];
     }
+    const Node& leaf = nodes_[n];
+    const unsigned i = digit(r, 0);
+    return leaf.bits >> i & 1 ? leaf.child[i] : kNone;
   }
 
   /// The level slot at `price`; if there is none, inserts the slot `make()` returns.
   template <class Make>
   std::uint32_t find_or_insert(Price price, Make&& make) {
     const std::uint64_t r = rank_of(price);
-    cover(r);
+    if ((r & root_mask_) != root_base_) [[unlikely]]
+      cover(r);
     std::uint32_t n = 0;
     for (unsigned h = height_; h > 0; --h) {
       const unsigned i = digit(r, h);
@@ -116,88 +121,88 @@ class PriceLadder {
     if (size_ != 0) visit(0, height_, f);
   }
 
-  /// Pre-allocates nodes for about `levels` levels (spread out: one leaf each).
+  /// Pre-allocates nodes for about `levels` levels (a leaf each at worst, and the nodes above),
+  /// so that adding levels does not allocate.
   void reserve(std::size_t levels) {
-    nodes_.reserve(nodes_.size() + levels + 16);
-    spare_.reserve(levels + 16);
+    const std::size_t nodes = levels + levels / 2 + 2 * kMaxHeight;
+    if (nodes > nodes_.capacity()) nodes_.reserve(nodes);
+    spare_.reserve(nodes);
   }
 
  private:
+  static constexpr unsigned kMaxHeight = 10;  ///< 11 digits of 6 bits cover a 64-bit rank
+
   struct Node {
-    std::uint64_t bits = 0;      ///< which children are present
+    std::uint64_t bits = 0;     ///< which children are present
     std::uint32_t child[64]{};  ///< node index (height > 0) or level slot (leaves)
   };
-
-  static constexpr unsigned kMaxHeight = 10;  ///< 11 digits of 6 bits cover 64-bit ranks
 
   static unsigned digit(std::uint64_t r, unsigned h) noexcept {
     return static_cast<unsigned>(r >> (6 * h)) & 63;
   }
-  /// `r` with its digits below height h cleared: the first rank of its node of height h.
-  static std::uint64_t prefix(std::uint64_t r, unsigned h) noexcept {
-    return h >= kMaxHeight ? 0 : r >> (6 * (h + 1)) << (6 * (h + 1));
+  /// The ranks below a node of height h differ only in the bits this mask clears.
+  static std::uint64_t node_mask(unsigned h) noexcept {
+    return h >= kMaxHeight ? 0 : ~std::uint64_t{0} << (6 * (h + 1));
   }
-  bool in_root(std::uint64_t r) const noexcept { return prefix(r, height_) == prefix(base_, height_); }
 
-  /// Grows the root until it covers `r`: the old root becomes a child of a new one.
-  void cover(std::uint64_t r) {
-    if (size_ == 0 && height_ == 0) base_ = r;  // an empty trie may move anywhere
-    while (!in_root(r)) {
+  void set_root(unsigned height, std::uint64_t r) noexcept {
+    height_ = height;
+    root_mask_ = node_mask(height);
+    root_base_ = r & root_mask_;
+  }
+
+  /// Grows the root until it covers `r`: the old root becomes a child of a new one. An empty
+  /// trie just moves its root's range.
+  [[gnu::noinline]] void cover(std::uint64_t r) {
+    if (size_ == 0) return set_root(0, r);
+    while ((r & root_mask_) != root_base_) {
       const std::uint32_t old_root = new_node();
       nodes_[old_root] = nodes_[0];
-      nodes_[0] = Node{};
-      ++height_;
-      if (nodes_[old_root].bits != 0) {
-        const unsigned i = digit(base_, height_);
-        nodes_[0].child[i] = old_root;
-        nodes_[0].bits = std::uint64_t{1} << i;
-      } else {
-        free_node(old_root);
-      }
+      const unsigned i = digit(root_base_, height_ + 1);
+      nodes_[0].child[i] = old_root;
+      nodes_[0].bits = std::uint64_t{1} << i;
+      set_root(height_ + 1, root_base_);
     }
-    base_ = r;  // any rank inside the root's range names it
   }
 
+  /// A node with no children (its child slots are read only under a set bit).
   std::uint32_t new_node() {
     if (!spare_.empty()) {
       const std::uint32_t n = spare_.back();
       spare_.pop_back();
-      nodes_[n] = Node{};
+      nodes_[n].bits = 0;
       return n;
     }
     nodes_.push_back(Node{});
     spare_.reserve(nodes_.size());  // so freeing a node never allocates
     return static_cast<std::uint32_t>(nodes_.size() - 1);
   }
-  void free_node(std::uint32_t n) noexcept { spare_.push_back(n); }
 
   void erase_rank(std::uint64_t r) noexcept {
-    std::uint32_t path[11];  // path[h]: the node of height h on the way to r
+    std::uint32_t path[kMaxHeight + 1];  // path[h]: the node of height h above r
     std::uint32_t n = 0;
     for (unsigned h = height_; h > 0; --h) {
       path[h] = n;
       n = nodes_[n].child[digit(r, h)];
     }
     path[0] = n;
-    // Clear the bit at each height; stop at the first node that keeps other children.
+    // Clear r's bit from the leaf up, freeing nodes left empty, up to the first node that keeps
+    // other children.
     unsigned h = 0;
     for (;; ++h) {
       Node& node = nodes_[path[h]];
       node.bits &= ~(std::uint64_t{1} << digit(r, h));
       if (node.bits != 0 || h == height_) break;
-      free_node(path[h]);
+      spare_.push_back(path[h]);
     }
-    if (--size_ == 0) {
-      height_ = 0;  // only the root is left
-      return;
-    }
+    if (--size_ == 0) return set_root(0, 0);  // only the root is left
     if (r != best_rank_) return;
-    // The best left: descend from the lowest node that still has children, taking the highest
-    // child at each height (the ones above it lead to r's branch, now gone).
-    std::uint32_t m = path[h];
-    std::uint64_t rank = prefix(r, h);
+    // The best left is the highest rank under the node kept: every child above r's there and
+    // every branch above r's higher up is empty (r was the best).
+    std::uint64_t rank = r & node_mask(h);
+    n = path[h];
     for (;; --h) {
-      const Node& node = nodes_[m];
+      const Node& node = nodes_[n];
       const auto i = static_cast<unsigned>(std::bit_width(node.bits) - 1);
       rank |= std::uint64_t{i} << (6 * h);
       if (h == 0) {
@@ -205,7 +210,7 @@ class PriceLadder {
         best_level_ = node.child[i];
         return;
       }
-      m = node.child[i];
+      n = node.child[i];
     }
   }
 
@@ -220,12 +225,14 @@ class PriceLadder {
     return true;
   }
 
-  std::vector<Node> nodes_;            ///< nodes_[0] is the root
+  std::vector<Node> nodes_;           ///< nodes_[0] is the root
   std::vector<std::uint32_t> spare_;  ///< free node indices
-  std::uint64_t base_ = 0;            ///< a rank in the root's range
+  std::uint64_t root_mask_ = 0;       ///< node_mask(height_)
+  std::uint64_t root_base_ = 0;       ///< the bits every rank under the root shares
   std::uint64_t best_rank_ = 0;
+  std::uint64_t flip_;  ///< 0 for bids, all ones for asks
   std::uint32_t best_level_ = kNone;
-  unsigned height_ = 0;               ///< of the root; leaves have height 0
+  unsigned height_ = 0;  ///< of the root; leaves have height 0
   std::size_t size_ = 0;
   Side side_;
   Price tick_;

@@ -13,7 +13,11 @@ namespace cx::net {
 namespace detail {
 
 ServerCore::ServerCore(ServerOptions o, Router r, WsHandlers w)
-    : options(std::move(o)), router(std::move(r)), ws(std::move(w)) {
+    : options(std::move(o)),
+      router(std::move(r)),
+      ws(std::move(w)),
+      metrics_owner(options.metrics ? options.metrics : std::make_shared<ServerMetrics>()),
+      metrics(*metrics_owner) {
   std::random_device rd;
   char prefix[20];
   std::snprintf(prefix, sizeof prefix, "%08x", static_cast<unsigned>(rd()));
@@ -60,8 +64,9 @@ std::string ServerCore::request_id(std::string_view from_client) {
     if (sane) return std::string(from_client);
   }
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%s-%llx", id_prefix_.c_str(),
-                static_cast<unsigned long long>(id_counter_.fetch_add(1, std::memory_order_relaxed)));
+  std::snprintf(
+      buf, sizeof buf, "%s-%llx", id_prefix_.c_str(),
+      static_cast<unsigned long long>(id_counter_.fetch_add(1, std::memory_order_relaxed)));
   return buf;
 }
 
@@ -120,8 +125,8 @@ Result<void> HttpServer::Impl::start() {
   accept_retry.emplace(acceptor->get_executor());
   const tcp::endpoint endpoint(address, o.port);
   auto failed = [&](std::string_view what) {
-    std::string msg = std::string(what) + " " + o.address + ":" + std::to_string(o.port) + ": " +
-                      ec.message();
+    std::string msg =
+        std::string(what) + " " + o.address + ":" + std::to_string(o.port) + ": " + ec.message();
     acceptor.reset();
     accept_retry.reset();
     ioc.reset();
@@ -151,10 +156,9 @@ Result<void> HttpServer::Impl::start() {
 }
 
 void HttpServer::Impl::accept() {
-  acceptor->async_accept(asio::make_strand(*ioc),
-                         [this](beast::error_code ec, tcp::socket socket) {
-                           on_accept(ec, std::move(socket));
-                         });
+  acceptor->async_accept(asio::make_strand(*ioc), [this](beast::error_code ec, tcp::socket socket) {
+    on_accept(ec, std::move(socket));
+  });
 }
 
 void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
@@ -208,12 +212,18 @@ HttpServer::HttpServer(ServerOptions options, Router router, WsHandlers ws)
 
 HttpServer::~HttpServer() = default;
 
-Result<void> HttpServer::start() { return impl_->start(); }
-void HttpServer::stop() { impl_->stop(); }
+Result<void> HttpServer::start() {
+  return impl_->start();
+}
+void HttpServer::stop() {
+  impl_->stop();
+}
 std::uint16_t HttpServer::port() const noexcept {
   return impl_->port.load(std::memory_order_acquire);
 }
-const ServerMetrics& HttpServer::metrics() const noexcept { return impl_->core.metrics; }
+const ServerMetrics& HttpServer::metrics() const noexcept {
+  return impl_->core.metrics;
+}
 
 std::string HttpServer::metrics_text() const {
   std::string out;
@@ -225,6 +235,8 @@ std::size_t HttpServer::ws_broadcast(std::string text) {
   return impl_->core.all_ws.broadcast(std::move(text));
 }
 
-std::size_t HttpServer::ws_session_count() const { return impl_->core.all_ws.size(); }
+std::size_t HttpServer::ws_session_count() const {
+  return impl_->core.all_ws.size();
+}
 
 }  // namespace cx::net

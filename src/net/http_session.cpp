@@ -14,7 +14,9 @@ constexpr std::size_t kFirstRead = 4096;
 constexpr std::chrono::milliseconds kLinger{500};
 constexpr std::size_t kLingerMaxBytes = 256 * 1024;
 
-std::string_view sv(beast::string_view s) noexcept { return {s.data(), s.size()}; }
+std::string_view sv(beast::string_view s) noexcept {
+  return {s.data(), s.size()};
+}
 
 /// A parse error from Beast's HTTP parser (as opposed to transport errors and limits).
 bool is_parse_error(const beast::error_code& ec) noexcept {
@@ -115,10 +117,9 @@ void HttpSession::read_header() {
       core_.options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
   parser_->body_limit(static_cast<std::uint64_t>(core_.options.max_body_bytes));
   stream_.expires_after(core_.options.request_timeout);
-  http::async_read_header(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                            self->on_header(ec);
-                          });
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
 void HttpSession::on_header(beast::error_code ec) {
@@ -165,12 +166,14 @@ void HttpSession::read_body() {
 void HttpSession::on_read_error(beast::error_code ec) {
   read_done_ = Clock::now();
   const bool header_done = parser_ && parser_->is_header_done();
-  request_id_ = core_.request_id(header_done ? sv(parser_->get()["x-request-id"]) : std::string_view{});
+  request_id_ =
+      core_.request_id(header_done ? sv(parser_->get()["x-request-id"]) : std::string_view{});
   request_keep_alive_ = false;
+  head_request_ = false;
   if (ec == http::error::body_limit) {
-    respond(Response::error(413, "PAYLOAD_TOO_LARGE",
-                            "request body exceeds " + std::to_string(core_.options.max_body_bytes) +
-                                " bytes"),
+    respond(Response::error(
+                413, "PAYLOAD_TOO_LARGE",
+                "request body exceeds " + std::to_string(core_.options.max_body_bytes) + " bytes"),
             true, true);
   } else if (ec == http::error::header_limit) {
     respond(Response::error(431, "HEADERS_TOO_LARGE",
@@ -191,6 +194,7 @@ void HttpSession::handle() {
   http::request<http::string_body> msg = parser_->release();
   parser_.reset();
   request_keep_alive_ = msg.keep_alive();
+  head_request_ = msg.method() == http::verb::head;
   request_id_ = core_.request_id(sv(msg["x-request-id"]));
 
   Request req;
@@ -221,7 +225,11 @@ void HttpSession::handle() {
   }
   req.body = std::move(msg.body());
 
-  const Router::Match match = core_.router.match(req.method, req.path, req.params);
+  Router::Match match = core_.router.match(req.method, req.path, req.params);
+  if (req.method == Method::Head && match.kind == Router::MatchKind::MethodNotAllowed) {
+    Router::Match as_get = core_.router.match(Method::Get, req.path, req.params);
+    if (as_get.kind == Router::MatchKind::Found) match = std::move(as_get);  // HEAD as GET
+  }
   switch (match.kind) {
     case Router::MatchKind::NotFound:
       respond(Response::error(404, "NOT_FOUND", "no route for " + req.path));
@@ -237,7 +245,8 @@ void HttpSession::handle() {
       respond(std::move(r));
       return;
     }
-    case Router::MatchKind::Found: break;
+    case Router::MatchKind::Found:
+      break;
   }
 
   if (match.route->sync) {
@@ -258,7 +267,8 @@ void HttpSession::handle() {
   handler_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
     if (!ec) self->on_handler_timeout(generation);
   });
-  const Reply reply(std::make_shared<SessionReplySink>(weak_from_this(), generation, core_.liveness));
+  const Reply reply(
+      std::make_shared<SessionReplySink>(weak_from_this(), generation, core_.liveness));
   try {
     match.route->async(req, reply);
   } catch (const std::exception& e) {
@@ -277,9 +287,9 @@ void HttpSession::deliver(std::uint64_t generation, Response response) {
 void HttpSession::on_handler_timeout(std::uint64_t generation) {
   if (generation != generation_ || !awaiting_reply_ || state_ != State::Handling) return;
   awaiting_reply_ = false;
-  respond(Response::error(503, "TIMEOUT",
-                          "no response within " +
-                              std::to_string(core_.options.handler_timeout.count()) + " ms"));
+  respond(Response::error(
+      503, "TIMEOUT",
+      "no response within " + std::to_string(core_.options.handler_timeout.count()) + " ms"));
 }
 
 void HttpSession::upgrade(http::request<http::string_body>&& msg, Request&& req) {
@@ -321,16 +331,20 @@ void HttpSession::respond(Response r, bool close, bool linger) {
   const bool keep_alive =
       request_keep_alive_ && !close && !core_.stopping.load(std::memory_order_acquire);
   res_.keep_alive(keep_alive);
-  res_.body() = std::move(r.body);
-  res_.prepare_payload();
+  if (head_request_) {  // the headers of the response, its body left out
+    res_.content_length(r.body.size());
+  } else {
+    res_.body() = std::move(r.body);
+    res_.prepare_payload();
+  }
   // Counted before the write starts, so a client that has its response sees it counted.
   core_.metrics.record_request(r.status, Clock::now() - read_done_);
   stream_.expires_after(core_.options.write_timeout);
-  http::async_write(stream_, res_,
-                    [self = shared_from_this(), keep_alive, linger](beast::error_code ec,
-                                                                    std::size_t) {
-                      self->on_write(ec, keep_alive, linger);
-                    });
+  http::async_write(
+      stream_, res_,
+      [self = shared_from_this(), keep_alive, linger](beast::error_code ec, std::size_t) {
+        self->on_write(ec, keep_alive, linger);
+      });
 }
 
 void HttpSession::on_write(beast::error_code ec, bool keep_alive, bool linger) {

@@ -60,6 +60,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   std::string remote_;
   std::string request_id_;
   bool request_keep_alive_ = true;
+  bool head_request_ = false;
   Clock::time_point read_done_{};
   std::uint64_t generation_ = 0;  ///< bumps per request; stale replies are ignored
   bool awaiting_reply_ = false;

@@ -6,15 +6,18 @@ namespace cx::net {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Method>, 7> kMethods{{{"GET", Method::Get},
-                                                                       {"HEAD", Method::Head},
-                                                                       {"POST", Method::Post},
-                                                                       {"PUT", Method::Put},
-                                                                       {"DELETE", Method::Delete},
-                                                                       {"PATCH", Method::Patch},
-                                                                       {"OPTIONS", Method::Options}}};
+constexpr std::array<std::pair<std::string_view, Method>, 7> kMethods{
+    {{"GET", Method::Get},
+     {"HEAD", Method::Head},
+     {"POST", Method::Post},
+     {"PUT", Method::Put},
+     {"DELETE", Method::Delete},
+     {"PATCH", Method::Patch},
+     {"OPTIONS", Method::Options}}};
 
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::optional<std::string_view> find(const Fields& fields, std::string_view name,
                                      bool ignore_case) noexcept {
@@ -91,11 +94,21 @@ void append_json_escaped(std::string& out, std::string_view s) {
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (u < 0x20) {
           out += "\\u00";

@@ -23,11 +23,11 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 /// One HTTP request, fully read. The server builds it; tests may build one by hand.
 struct Request {
   Method method = Method::Get;
-  std::string target;          ///< as received, e.g. "/api/orders/7?mode=PAPER"
-  std::string path;            ///< target up to '?', not decoded ("/api/orders/7")
-  Fields headers;              ///< as received
-  Fields query;                ///< decoded ('+' is a space, %XX a byte), in order
-  Fields params;               ///< path parameters by pattern name, decoded (set by the router)
+  std::string target;  ///< as received, e.g. "/api/orders/7?mode=PAPER"
+  std::string path;    ///< target up to '?', not decoded ("/api/orders/7")
+  Fields headers;      ///< as received
+  Fields query;        ///< decoded ('+' is a space, %XX a byte), in order
+  Fields params;       ///< path parameters by pattern name, decoded (set by the router)
   std::string body;
   std::string request_id;      ///< the x-request-id the response will carry
   std::string remote_address;  ///< peer IP as text ("127.0.0.1"); empty when unknown

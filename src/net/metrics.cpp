@@ -9,7 +9,9 @@ namespace {
 
 constexpr auto kRelaxed = std::memory_order_relaxed;
 
-void add_u64(std::string& out, std::uint64_t v) { out += std::to_string(v); }
+void add_u64(std::string& out, std::uint64_t v) {
+  out += std::to_string(v);
+}
 
 /// Microseconds as decimal seconds ("0.000250"), without floating point.
 void add_seconds(std::string& out, std::uint64_t us) {
@@ -19,8 +21,8 @@ void add_seconds(std::string& out, std::uint64_t us) {
   out += buf;
 }
 
-void header(std::string& out, std::string_view prefix, std::string_view name,
-            std::string_view type, std::string_view help) {
+void header(std::string& out, std::string_view prefix, std::string_view name, std::string_view type,
+            std::string_view help) {
   out += "# HELP ";
   out += prefix;
   out += '_';
@@ -47,8 +49,8 @@ void sample(std::string& out, std::string_view prefix, std::string_view name,
   out += '\n';
 }
 
-void simple(std::string& out, std::string_view prefix, std::string_view name,
-            std::string_view type, std::string_view help, std::uint64_t value) {
+void simple(std::string& out, std::string_view prefix, std::string_view name, std::string_view type,
+            std::string_view help, std::uint64_t value) {
   header(out, prefix, name, type, help);
   sample(out, prefix, name, {}, value);
 }
@@ -64,8 +66,8 @@ std::uint64_t ServerMetrics::Snapshot::requests_total() const noexcept {
 void ServerMetrics::record_request(unsigned status, std::chrono::nanoseconds latency) noexcept {
   const unsigned cls = std::clamp(status / 100, 1u, 5u) - 1;
   by_class_[cls].fetch_add(1, kRelaxed);
-  const auto us = static_cast<std::uint64_t>(
-      std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(latency).count()));
+  const auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::microseconds>(latency).count()));
   const auto it = std::lower_bound(kLatencyBoundsUs.begin(), kLatencyBoundsUs.end(), us);
   buckets_[static_cast<std::size_t>(it - kLatencyBoundsUs.begin())].fetch_add(1, kRelaxed);
   latency_sum_us_.fetch_add(us, kRelaxed);
@@ -76,20 +78,33 @@ void ServerMetrics::http_connection_opened() noexcept {
   conn_active_.fetch_add(1, kRelaxed);
   conn_total_.fetch_add(1, kRelaxed);
 }
-void ServerMetrics::http_connection_closed() noexcept { conn_active_.fetch_sub(1, kRelaxed); }
-void ServerMetrics::connection_rejected() noexcept { conn_rejected_.fetch_add(1, kRelaxed); }
+void ServerMetrics::http_connection_closed() noexcept {
+  conn_active_.fetch_sub(1, kRelaxed);
+}
+void ServerMetrics::connection_rejected() noexcept {
+  conn_rejected_.fetch_add(1, kRelaxed);
+}
 void ServerMetrics::ws_session_opened() noexcept {
   ws_active_.fetch_add(1, kRelaxed);
   ws_total_.fetch_add(1, kRelaxed);
 }
-void ServerMetrics::ws_session_closed() noexcept { ws_active_.fetch_sub(1, kRelaxed); }
-void ServerMetrics::ws_message_in() noexcept { ws_in_.fetch_add(1, kRelaxed); }
-void ServerMetrics::ws_message_out() noexcept { ws_out_.fetch_add(1, kRelaxed); }
-void ServerMetrics::ws_slow_consumer() noexcept { ws_slow_.fetch_add(1, kRelaxed); }
+void ServerMetrics::ws_session_closed() noexcept {
+  ws_active_.fetch_sub(1, kRelaxed);
+}
+void ServerMetrics::ws_message_in() noexcept {
+  ws_in_.fetch_add(1, kRelaxed);
+}
+void ServerMetrics::ws_message_out() noexcept {
+  ws_out_.fetch_add(1, kRelaxed);
+}
+void ServerMetrics::ws_slow_consumer() noexcept {
+  ws_slow_.fetch_add(1, kRelaxed);
+}
 
 ServerMetrics::Snapshot ServerMetrics::snapshot() const noexcept {
   Snapshot s;
-  for (std::size_t i = 0; i < by_class_.size(); ++i) s.requests_by_class[i] = by_class_[i].load(kRelaxed);
+  for (std::size_t i = 0; i < by_class_.size(); ++i)
+    s.requests_by_class[i] = by_class_[i].load(kRelaxed);
   s.http_connections_active = conn_active_.load(kRelaxed);
   s.http_connections_total = conn_total_.load(kRelaxed);
   s.connections_rejected = conn_rejected_.load(kRelaxed);
@@ -107,9 +122,9 @@ ServerMetrics::Snapshot ServerMetrics::snapshot() const noexcept {
 void ServerMetrics::render_prometheus(std::string& out, std::string_view prefix) const {
   const Snapshot s = snapshot();
   header(out, prefix, "http_requests_total", "counter", "HTTP responses by status class.");
-  static constexpr std::array<std::string_view, 5> kClasses{
-      R"({class="1xx"})", R"({class="2xx"})", R"({class="3xx"})", R"({class="4xx"})",
-      R"({class="5xx"})"};
+  static constexpr std::array<std::string_view, 5> kClasses{R"({class="1xx"})", R"({class="2xx"})",
+                                                            R"({class="3xx"})", R"({class="4xx"})",
+                                                            R"({class="5xx"})"};
   for (std::size_t i = 0; i < kClasses.size(); ++i) {
     sample(out, prefix, "http_requests_total", kClasses[i], s.requests_by_class[i]);
   }

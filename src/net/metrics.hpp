@@ -15,7 +15,7 @@ class ServerMetrics {
  public:
   /// Upper bounds of the request-latency buckets, in microseconds (plus an implicit +Inf).
   static constexpr std::array<std::uint64_t, 15> kLatencyBoundsUs{
-      100,    250,    500,     1'000,   2'500,   5'000,     10'000,   25'000,
+      100,    250,     500,     1'000,   2'500,     5'000,     10'000,   25'000,
       50'000, 100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000};
   static constexpr std::size_t kBuckets = kLatencyBoundsUs.size() + 1;
 

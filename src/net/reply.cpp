@@ -48,6 +48,8 @@ void Reply::operator()(Response response) const {
   if (state_->sink) state_->sink->deliver(std::move(response));
 }
 
-bool Reply::done() const noexcept { return state_->done.load(std::memory_order_acquire); }
+bool Reply::done() const noexcept {
+  return state_->done.load(std::memory_order_acquire);
+}
 
 }  // namespace cx::net

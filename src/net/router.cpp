@@ -53,8 +53,8 @@ const Router::Node* walk(const Router::Node* node, Segments rest, ParamViews& va
 }
 
 [[noreturn]] void bad_pattern(std::string_view pattern, std::string_view why) {
-  throw std::invalid_argument("router: pattern '" + std::string(pattern) + "': " +
-                              std::string(why));
+  throw std::invalid_argument("router: pattern '" + std::string(pattern) +
+                              "': " + std::string(why));
 }
 
 }  // namespace

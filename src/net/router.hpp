@@ -61,7 +61,9 @@ class Router {
   Router& add(Method method, std::string_view pattern, Handler handler);
   Router& add_async(Method method, std::string_view pattern, AsyncHandler handler);
 
-  Router& get(std::string_view pattern, Handler h) { return add(Method::Get, pattern, std::move(h)); }
+  Router& get(std::string_view pattern, Handler h) {
+    return add(Method::Get, pattern, std::move(h));
+  }
   Router& post(std::string_view pattern, Handler h) {
     return add(Method::Post, pattern, std::move(h));
   }

@@ -56,7 +56,8 @@ struct ServerCore {
   ServerOptions options;
   Router router;
   WsHandlers ws;
-  ServerMetrics metrics;
+  std::shared_ptr<ServerMetrics> metrics_owner;  ///< options.metrics, or our own
+  ServerMetrics& metrics;
   WsGroup all_ws;  ///< every open WebSocket session
   std::shared_ptr<Liveness> liveness = std::make_shared<Liveness>();
   std::atomic<bool> stopping{false};
@@ -64,7 +65,9 @@ struct ServerCore {
   ServerCore(ServerOptions o, Router r, WsHandlers w);
 
   /// Registry of live sessions (for stop() and max_connections).
-  std::uint64_t next_session_id() noexcept { return next_id_.fetch_add(1, std::memory_order_relaxed); }
+  std::uint64_t next_session_id() noexcept {
+    return next_id_.fetch_add(1, std::memory_order_relaxed);
+  }
   void add_session(std::uint64_t id, std::weak_ptr<Session> s);
   void remove_session(std::uint64_t id);
   std::size_t session_count() const;

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "net/http_types.hpp"
+#include "net/metrics.hpp"
 #include "net/ws_session.hpp"
 
 namespace cx::net {
@@ -63,12 +64,12 @@ struct WsHandlers {
 
 struct ServerOptions {
   std::string address = "127.0.0.1";  ///< IPv4 or IPv6 literal, no DNS names
-  std::uint16_t port = 8080;           ///< 0: an ephemeral port, see HttpServer::port()
-  unsigned io_threads = 2;             ///< at least 1
+  std::uint16_t port = 8080;          ///< 0: an ephemeral port, see HttpServer::port()
+  unsigned io_threads = 2;            ///< at least 1
 
-  std::size_t max_header_bytes = 16 * 1024;    ///< request line + headers; over it: 431
-  std::size_t max_body_bytes = 1024 * 1024;    ///< over it: 413
-  std::size_t max_connections = 10'000;        ///< HTTP + WebSocket; over it: closed at accept
+  std::size_t max_header_bytes = 16 * 1024;  ///< request line + headers; over it: 431
+  std::size_t max_body_bytes = 1024 * 1024;  ///< over it: 413
+  std::size_t max_connections = 10'000;      ///< HTTP + WebSocket; over it: closed at accept
 
   /// Keep-alive wait for the first byte of the next request; then the connection is closed.
   milliseconds idle_timeout{30'000};
@@ -82,6 +83,10 @@ struct ServerOptions {
   milliseconds drain_timeout{5'000};
 
   WsOptions ws;
+
+  /// Where the counters go. Null: the server makes its own. Pass one to register a /metrics
+  /// route on the Router before the server exists (the handler renders it, any thread).
+  std::shared_ptr<ServerMetrics> metrics;
 
   /// Optional log sink for events a caller cannot see otherwise (handler exceptions, accept
   /// failures). Called from I/O threads.

@@ -11,9 +11,9 @@ constexpr std::size_t kMaxCloseReason = 123;  // RFC 6455: control frame payload
 void WsConnection::start(ServerCore& core, beast::tcp_stream&& stream,
                          std::shared_ptr<void> context, std::string remote,
                          http::request<http::string_body>&& upgrade, std::string request_id) {
-  auto session = std::make_shared<WsSessionImpl>(core.next_session_id(), std::move(remote),
-                                                 std::move(context), core.options.ws,
-                                                 core.liveness);
+  auto session =
+      std::make_shared<WsSessionImpl>(core.next_session_id(), std::move(remote), std::move(context),
+                                      core.options.ws, core.liveness);
   auto connection = std::make_shared<WsConnection>(core, std::move(stream), session);
   session->attach(connection);
   core.add_session(session->id(), connection);
@@ -43,12 +43,13 @@ void WsConnection::handshake(http::request<http::string_body>&& upgrade, std::st
   timeouts.keep_alive_pings = true;
   ws_.set_option(timeouts);
   ws_.set_option(websocket::stream_base::decorator(
-      [id = std::move(request_id)](websocket::response_type& res) { res.set("x-request-id", id); }));
+      [id = std::move(request_id)](websocket::response_type& res) {
+        res.set("x-request-id", id);
+      }));
   ws_.read_message_max(o.max_message_bytes);
   upgrade_.emplace(std::move(upgrade));
-  ws_.async_accept(*upgrade_, [self = shared_from_this()](beast::error_code ec) {
-    self->on_accept(ec);
-  });
+  ws_.async_accept(*upgrade_,
+                   [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
 }
 
 void WsConnection::on_accept(beast::error_code ec) {
@@ -112,10 +113,9 @@ void WsConnection::write_next() {
   writing_ = session_->next_to_write();
   if (!writing_) return;
   ws_.text(true);
-  ws_.async_write(asio::buffer(*writing_),
-                  [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                    self->on_write(ec);
-                  });
+  ws_.async_write(
+      asio::buffer(*writing_),
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
 }
 
 void WsConnection::on_write(beast::error_code ec) {
@@ -192,6 +192,8 @@ void WsConnection::end(beast::error_code ec) {
   }
 }
 
-void WsConnection::hard_close() { beast::get_lowest_layer(ws_).close(); }
+void WsConnection::hard_close() {
+  beast::get_lowest_layer(ws_).close();
+}
 
 }  // namespace cx::net::detail

@@ -16,11 +16,11 @@ namespace cx::net {
 /// Close codes (RFC 6455 section 7.4.1) the server uses.
 namespace ws_close {
 inline constexpr std::uint16_t kNormal = 1000;
-inline constexpr std::uint16_t kGoingAway = 1001;     ///< server shutting down
-inline constexpr std::uint16_t kUnsupported = 1003;   ///< binary message
-inline constexpr std::uint16_t kNoStatus = 1005;      ///< no code received (peer vanished)
-inline constexpr std::uint16_t kPolicy = 1008;        ///< slow consumer
-inline constexpr std::uint16_t kTooBig = 1009;        ///< message over max_message_bytes
+inline constexpr std::uint16_t kGoingAway = 1001;    ///< server shutting down
+inline constexpr std::uint16_t kUnsupported = 1003;  ///< binary message
+inline constexpr std::uint16_t kNoStatus = 1005;     ///< no code received (peer vanished)
+inline constexpr std::uint16_t kPolicy = 1008;       ///< slow consumer
+inline constexpr std::uint16_t kTooBig = 1009;       ///< message over max_message_bytes
 inline constexpr std::uint16_t kInternal = 1011;
 }  // namespace ws_close
 

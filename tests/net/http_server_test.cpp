@@ -55,10 +55,10 @@ class ReplyWorker {
 Router orders_router() {
   Router r;
   r.get("/api/orders/{orderId}", [](const Request& req) {
-    return Response::json(200, R"({"orderId":")" + std::string(*req.param("orderId")) +
-                                   R"(","mode":")" + std::string(req.query_value("mode").value_or("")) +
-                                   R"(","note":")" + std::string(req.query_value("note").value_or("")) +
-                                   "\"}");
+    return Response::json(200,
+                          R"({"orderId":")" + std::string(*req.param("orderId")) + R"(","mode":")" +
+                              std::string(req.query_value("mode").value_or("")) + R"(","note":")" +
+                              std::string(req.query_value("note").value_or("")) + "\"}");
   });
   r.get("/api/orders/batch", [](const Request&) { return Response::text(200, "batch"); });
   r.post("/api/orders", [](const Request& req) { return Response::json(201, req.body); });
@@ -101,10 +101,10 @@ TEST(HttpServer, KeepAliveServesSeveralRequestsOnOneConnection) {
 TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
   auto server = start_server(test_options(), orders_router());
   HttpClient c(server->port());
-  ASSERT_TRUE(c.write_raw(
-      "GET /api/orders/1 HTTP/1.1\r\nHost: x\r\n\r\n"
-      "GET /api/ping HTTP/1.1\r\nHost: x\r\n\r\n"
-      "GET /api/orders/2 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(
+      c.write_raw("GET /api/orders/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "GET /api/ping HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "GET /api/orders/2 HTTP/1.1\r\nHost: x\r\n\r\n"));
   auto a = c.read_response();
   auto b = c.read_response();
   auto d = c.read_response();
@@ -120,7 +120,8 @@ TEST(HttpServer, UnknownRouteIs404WithErrorBody) {
   auto res = c.get("/api/nothing-here");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->result_int(), 404u);
-  EXPECT_EQ(res->body(), R"({"error":{"code":"NOT_FOUND","message":"no route for /api/nothing-here"}})");
+  EXPECT_EQ(res->body(),
+            R"({"error":{"code":"NOT_FOUND","message":"no route for /api/nothing-here"}})");
   EXPECT_TRUE(res->keep_alive());
   EXPECT_TRUE(c.get("/api/ping"));  // the connection is still usable
 }
@@ -176,8 +177,9 @@ TEST(HttpServer, OversizedBodyIs413) {
   auto res = c.request(http::verb::post, "/api/orders", std::string(4096, 'x'));
   ASSERT_TRUE(res);
   EXPECT_EQ(res->result_int(), 413u);
-  EXPECT_EQ(res->body(),
-            R"({"error":{"code":"PAYLOAD_TOO_LARGE","message":"request body exceeds 1024 bytes"}})");
+  EXPECT_EQ(
+      res->body(),
+      R"({"error":{"code":"PAYLOAD_TOO_LARGE","message":"request body exceeds 1024 bytes"}})");
   EXPECT_TRUE(c.wait_closed());
 
   HttpClient ok(server->port());  // at the limit is fine
@@ -278,7 +280,8 @@ TEST(HttpServer, SlowAsyncHandlerGets503AndItsLateReplyIsIgnored) {
   o.handler_timeout = 200ms;
   std::promise<Reply> parked;
   Router r;
-  r.add_async(Method::Get, "/api/slow", [&](const Request&, Reply reply) { parked.set_value(reply); });
+  r.add_async(Method::Get, "/api/slow",
+              [&](const Request&, Reply reply) { parked.set_value(reply); });
   r.get("/api/ping", [](const Request&) { return Response::text(200, "pong"); });
   auto server = start_server(o, std::move(r));
   HttpClient c(server->port());
@@ -322,7 +325,8 @@ TEST(HttpServer, StalledRequestIsClosedAfterRequestTimeout) {
 TEST(HttpServer, GracefulStopFinishesAnInFlightAsyncRequest) {
   std::promise<Reply> parked;
   Router r;
-  r.add_async(Method::Get, "/api/slow", [&](const Request&, Reply reply) { parked.set_value(reply); });
+  r.add_async(Method::Get, "/api/slow",
+              [&](const Request&, Reply reply) { parked.set_value(reply); });
   r.get("/api/ping", [](const Request&) { return Response::text(200, "pong"); });
   auto server = start_server(test_options(), std::move(r));
   const auto port = server->port();
@@ -336,9 +340,9 @@ TEST(HttpServer, GracefulStopFinishesAnInFlightAsyncRequest) {
   ASSERT_TRUE(ready_within(reply_future, kWait));
 
   auto stopped = std::async(std::launch::async, [&] { server->stop(); });
-  EXPECT_TRUE(idle.wait_closed(1s));  // idle connections are closed at once
+  EXPECT_TRUE(idle.wait_closed(1s));          // idle connections are closed at once
   EXPECT_FALSE(ready_within(stopped, 50ms));  // stop waits for the in-flight request
-  HttpClient late(port);                        // no longer accepted
+  HttpClient late(port);                      // no longer accepted
   EXPECT_FALSE(late.connected() && late.get("/api/ping"));
 
   reply_future.get()(Response::text(200, "finished"));
@@ -355,7 +359,8 @@ TEST(HttpServer, StopIsBoundedWhenAReplyNeverComes) {
   o.drain_timeout = 200ms;
   std::promise<Reply> parked;
   Router r;
-  r.add_async(Method::Get, "/api/never", [&](const Request&, Reply reply) { parked.set_value(reply); });
+  r.add_async(Method::Get, "/api/never",
+              [&](const Request&, Reply reply) { parked.set_value(reply); });
   auto server = start_server(o, std::move(r));
   HttpClient c(server->port());
   auto in_flight = std::async(std::launch::async, [&] { return c.get("/api/never"); });
@@ -391,6 +396,42 @@ TEST(HttpServer, MetricsCountRequestsByClassAndRenderPrometheusText) {
   EXPECT_NE(text.find("cx_http_request_duration_seconds_count 4\n"), std::string::npos);
   EXPECT_NE(text.find("cx_http_connections_active 1\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE cx_http_request_duration_seconds histogram\n"), std::string::npos);
+}
+
+TEST(HttpServer, MetricsRouteCanBeRegisteredBeforeTheServerExists) {
+  auto metrics = std::make_shared<ServerMetrics>();
+  Router r;
+  r.get("/metrics", [metrics](const Request&) {
+    std::string text;
+    metrics->render_prometheus(text);
+    Response res = Response::text(200, std::move(text));
+    res.content_type = "text/plain; version=0.0.4";
+    return res;
+  });
+  auto o = test_options();
+  o.metrics = metrics;
+  auto server = start_server(o, std::move(r));
+  HttpClient c(server->port());
+  ASSERT_TRUE(c.get("/metrics"));
+  auto res = c.get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_NE(res->body().find("cx_http_requests_total{class=\"2xx\"} 1\n"), std::string::npos)
+      << res->body();
+  EXPECT_EQ(&server->metrics(), metrics.get());
+}
+
+TEST(HttpServer, HeadRunsTheGetHandlerWithoutABody) {
+  auto server = start_server(test_options(), orders_router());
+  HttpClient c(server->port());
+  ASSERT_TRUE(c.write_raw(
+      "HEAD /api/ping HTTP/1.1\r\nHost: x\r\n\r\nGET /api/ping HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto head = c.read_head_response();
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->result_int(), 200u);
+  EXPECT_EQ(sv((*head)[http::field::content_length]), "4");
+  auto get = c.read_response();  // right after the headers: no body was sent
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->body(), "pong");
 }
 
 TEST(HttpServer, StartFailsCleanlyOnABadAddressOrABusyPort) {

@@ -9,11 +9,11 @@ using namespace std::chrono_literals;
 
 TEST(ServerMetrics, HistogramBucketsAreCumulativeInTheRendering) {
   ServerMetrics m;
-  m.record_request(200, 50us);    // <= 100 us
-  m.record_request(201, 100us);   // <= 100 us (bounds are inclusive)
-  m.record_request(404, 3ms);     // <= 5 ms
-  m.record_request(503, 10s);     // +Inf
-  m.record_request(42, 1us);      // nonsense status counts as 1xx
+  m.record_request(200, 50us);   // <= 100 us
+  m.record_request(201, 100us);  // <= 100 us (bounds are inclusive)
+  m.record_request(404, 3ms);    // <= 5 ms
+  m.record_request(503, 10s);    // +Inf
+  m.record_request(42, 1us);     // nonsense status counts as 1xx
   const auto s = m.snapshot();
   EXPECT_EQ(s.requests_total(), 5u);
   EXPECT_EQ(s.requests_by_class[0], 1u);

@@ -59,7 +59,9 @@ bool ready_within(std::future<T>& f, std::chrono::milliseconds d) {
   return f.wait_for(d) == std::future_status::ready;
 }
 
-inline std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+inline std::string_view sv(beast::string_view s) {
+  return {s.data(), s.size()};
+}
 
 /// One keep-alive HTTP connection.
 class HttpClient {
@@ -75,9 +77,9 @@ class HttpClient {
 
   bool connected() const { return connected_; }
 
-  std::optional<HttpResponse> request(http::verb verb, std::string target, std::string body = {},
-                                      std::initializer_list<std::pair<std::string, std::string>>
-                                          headers = {}) {
+  std::optional<HttpResponse> request(
+      http::verb verb, std::string target, std::string body = {},
+      std::initializer_list<std::pair<std::string, std::string>> headers = {}) {
     http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, "127.0.0.1");
     for (const auto& [k, v] : headers) req.set(k, v);
@@ -110,10 +112,24 @@ class HttpClient {
     stream_.expires_after(timeout);
     HttpResponse res;
     beast::error_code result = asio::error::would_block;
-    http::async_read(stream_, buffer_, res, [&](beast::error_code ec, std::size_t) { result = ec; });
+    http::async_read(stream_, buffer_, res,
+                     [&](beast::error_code ec, std::size_t) { result = ec; });
     run();
     if (result) return std::nullopt;
     return res;
+  }
+
+  /// Reads the response to a HEAD request (headers only, whatever Content-Length says).
+  std::optional<http::response<http::empty_body>> read_head_response() {
+    stream_.expires_after(kWait);
+    http::response_parser<http::empty_body> parser;
+    parser.skip(true);
+    beast::error_code result = asio::error::would_block;
+    http::async_read(stream_, buffer_, parser,
+                     [&](beast::error_code ec, std::size_t) { result = ec; });
+    run();
+    if (result) return std::nullopt;
+    return parser.release();
   }
 
   /// Reads raw bytes until the peer closes; true if it closed within `timeout`.

@@ -83,9 +83,8 @@ TEST(Router, MalformedParameterEscapeIsBadPath) {
 
 TEST(Router, AsyncRoutesAreFound) {
   Router r;
-  r.add_async(Method::Post, "/api/orders", [](const Request&, Reply reply) {
-    reply(Response::text(202, "queued"));
-  });
+  r.add_async(Method::Post, "/api/orders",
+              [](const Request&, Reply reply) { reply(Response::text(202, "queued")); });
   Fields params;
   const auto m = r.match(Method::Post, "/api/orders", params);
   ASSERT_EQ(m.kind, Router::MatchKind::Found);
@@ -136,8 +135,10 @@ TEST(Url, PercentDecodingAndQueryParsing) {
 
   Fields q;
   ASSERT_TRUE(parse_query("mode=PAPER&&limit=10&flag&note=a+b%3D&mode=REAL", q));
-  EXPECT_EQ(q, (Fields{{"mode", "PAPER"}, {"limit", "10"}, {"flag", ""}, {"note", "a b="},
-                       {"mode", "REAL"}}));
+  EXPECT_EQ(
+      q,
+      (Fields{
+          {"mode", "PAPER"}, {"limit", "10"}, {"flag", ""}, {"note", "a b="}, {"mode", "REAL"}}));
   Request req;
   req.query = q;
   req.headers = {{"X-Trader-Ak", "k1"}};
@@ -146,15 +147,17 @@ TEST(Url, PercentDecodingAndQueryParsing) {
   EXPECT_FALSE(req.header("cookie"));
   Fields bad;
   EXPECT_FALSE(parse_query("a=%x1", bad));
-  EXPECT_EQ(split_target("/p?x=1?y"), (std::pair<std::string_view, std::string_view>{"/p", "x=1?y"}));
+  EXPECT_EQ(split_target("/p?x=1?y"),
+            (std::pair<std::string_view, std::string_view>{"/p", "x=1?y"}));
 }
 
 TEST(Response, ErrorBodyIsEscapedJson) {
   const auto r = Response::error(400, "MALFORMED_REQUEST", "bad \"quote\" \\ and\nnewline\x01");
   EXPECT_EQ(r.status, 400u);
   EXPECT_EQ(r.content_type, "application/json");
-  EXPECT_EQ(r.body,
-            R"({"error":{"code":"MALFORMED_REQUEST","message":"bad \"quote\" \\ and\nnewline\u0001"}})");
+  EXPECT_EQ(
+      r.body,
+      R"({"error":{"code":"MALFORMED_REQUEST","message":"bad \"quote\" \\ and\nnewline\u0001"}})");
 }
 
 }  // namespace

@@ -105,6 +105,8 @@ TEST(WebSocket, ServerPushesFromAnotherThread) {
   });
   pusher.join();
   for (int i = 0; i < 10; ++i) EXPECT_EQ(c.read(), "tick " + std::to_string(i));
+  const auto until = Clock::now() + kWait;  // the last write's completion may trail the read
+  while (session->queued_messages() != 0 && Clock::now() < until) std::this_thread::sleep_for(1ms);
   EXPECT_EQ(session->queued_messages(), 0u);
 }
 
