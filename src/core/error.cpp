@@ -25,6 +25,14 @@ std::string_view to_string(ErrorCode c) noexcept {
     case ErrorCode::InvalidArgument: return "INVALID_ARGUMENT";
     case ErrorCode::IoError: return "IO_ERROR";
     case ErrorCode::Corrupt: return "CORRUPT";
+    case ErrorCode::Unauthenticated: return "UNAUTHENTICATED";
+    case ErrorCode::Forbidden: return "FORBIDDEN";
+    case ErrorCode::NotFound: return "NOT_FOUND";
+    case ErrorCode::Conflict: return "CONFLICT";
+    case ErrorCode::RateLimited: return "RATE_LIMITED";
+    case ErrorCode::Unavailable: return "UNAVAILABLE";
+    case ErrorCode::Rejected: return "REJECTED";
+    case ErrorCode::Internal: return "INTERNAL";
   }
   return "INTERNAL";
 }
@@ -38,7 +46,15 @@ ErrorClass class_of(ErrorCode c) noexcept {
     case ErrorCode::EmptyValue:
     case ErrorCode::InvalidArgument: return ErrorClass::Malformed;
     case ErrorCode::IoError:
-    case ErrorCode::Corrupt: return ErrorClass::Internal;
+    case ErrorCode::Corrupt:
+    case ErrorCode::Internal: return ErrorClass::Internal;
+    case ErrorCode::Unauthenticated:
+    case ErrorCode::Forbidden: return ErrorClass::Unauthorized;
+    case ErrorCode::NotFound: return ErrorClass::NotFound;
+    case ErrorCode::Conflict: return ErrorClass::Conflict;
+    case ErrorCode::RateLimited:
+    case ErrorCode::Unavailable: return ErrorClass::RetryLater;
+    case ErrorCode::Rejected: return ErrorClass::Rejected;
   }
   return ErrorClass::Internal;
 }

@@ -35,6 +35,15 @@ enum class ErrorCode : std::uint16_t {
   // Internal
   IoError,
   Corrupt,
+  // Added for the server (append only)
+  Unauthenticated,    ///< no credentials, or credentials that are wrong, expired or revoked (401)
+  Forbidden,          ///< authenticated, but not allowed (403)
+  NotFound,           ///< the thing named does not exist or is not visible to the caller
+  Conflict,           ///< clashes with existing state
+  RateLimited,        ///< too many requests; retry later (429)
+  Unavailable,        ///< the service cannot take the request now (503)
+  Rejected,           ///< refused by a rule against current state
+  Internal,           ///< a bug or failure on our side
 };
 
 std::string_view to_string(ErrorCode c) noexcept;
