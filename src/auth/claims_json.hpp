@@ -1,7 +1,7 @@
 #pragma once
 /// The tiny JSON dialect of JWT headers and claims: one flat object whose values are strings,
 /// integers or arrays of strings. Written by hand (no JSON library in this module) and parsed
-/// strictly; the parser is small enough to fuzz exhaustively (tests/auth/claims_json_fuzz.cpp).
+/// strictly; fuzzed by tests/auth/auth_fuzz.cpp.
 ///
 /// Threading: any thread (pure functions).
 
