@@ -9,12 +9,18 @@
 #include <span>
 #include <string_view>
 
-#include "app/json_codec.hpp"
+#include "api/json_codec.hpp"
 #include "core/ids.hpp"
 #include "engine/exchange.hpp"
 #include "journal/durable_exchange.hpp"
 
 namespace cx::app {
+
+using api::CommandContext;
+using api::decode_command;
+using api::DecodedCommand;
+using api::encode_event;
+using api::event_name;
 
 /// Feeds command lines to the Exchange it owns and writes each line's events to `out`, one JSON
 /// object per line. Sequence numbers are 1, 2, 3... in the order commands are applied; a trader

@@ -20,7 +20,7 @@
 #include "engine/event.hpp"
 #include "engine/exchange.hpp"
 
-namespace cx::app {
+namespace cx::api {
 
 /// What the encoder needs to know about the command behind a batch of events. Engine rejections
 /// carry no reliable mode or market of their own (a command naming an unknown one has none), so
@@ -58,4 +58,4 @@ struct DecodedCommand {
 /// The event kind names, by engine::EventType ("accepted", "fill", ...).
 [[nodiscard]] std::string_view event_name(engine::EventType t) noexcept;
 
-}  // namespace cx::app
+}  // namespace cx::api

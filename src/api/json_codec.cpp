@@ -1,4 +1,4 @@
-#include "app/json_codec.hpp"
+#include "api/json_codec.hpp"
 
 // Boost.JSON is used header-only: its implementation is compiled in this file and nowhere else.
 #include <boost/json/src.hpp>
@@ -11,7 +11,7 @@
 
 #include "core/decimal.hpp"
 
-namespace cx::app {
+namespace cx::api {
 
 namespace json = boost::json;
 using namespace cx::engine;
@@ -721,4 +721,4 @@ json::object encode_event(const ExEvent& e, const Exchange& ex, const CommandCon
   return o;
 }
 
-}  // namespace cx::app
+}  // namespace cx::api

@@ -1,0 +1,138 @@
+#pragma once
+/// The REST API and the WebSocket endpoint over the engine service, the read store and auth
+/// (contract: docs/openapi.yaml and docs/websocket.md). Builds the net::Router and the
+/// net::WsHandlers the HttpServer runs.
+///
+/// Threading: handlers run on I/O threads. Writes to the exchange and reads of live state go
+/// through the EngineService queue (async handlers reply from the engine thread); history and
+/// accounts are read from a small pool of read-store connections.
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <unordered_map>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "api/engine_service.hpp"
+#include "api/ws_hub.hpp"
+#include "auth/key_cache.hpp"
+#include "auth/login_codes.hpp"
+#include "auth/mailer.hpp"
+#include "auth/rate_limiter.hpp"
+#include "auth/tokens.hpp"
+#include "net/metrics.hpp"
+#include "net/router.hpp"
+#include "net/server_options.hpp"
+#include "store/sqlite_read_store.hpp"
+
+namespace cx::api {
+
+struct ApiOptions {
+  std::vector<std::string> admin_emails;  ///< lowercase; these users get the "admin" role
+  std::string token_secret;               ///< HMAC key of access tokens (random if empty)
+  std::int64_t access_ttl_ms = 15 * 60 * 1000;
+  std::int64_t refresh_ttl_ms = 30LL * 24 * 3600 * 1000;
+  bool secure_cookies = false;  ///< set the Secure flag (behind TLS)
+  auth::LoginCodeOptions login;
+  /// Per API key or user, and per client IP: a burst, then one more request per refill_ms.
+  /// A burst of 0 turns that limit off (load tests).
+  std::uint32_t key_burst = 1000;
+  std::int64_t key_refill_ms = 1;  ///< 1,000 requests/s sustained per key
+  std::uint32_t ip_burst = 2000;
+  std::int64_t ip_refill_ms = 1;
+  std::size_t store_connections = 4;
+  std::string login_subject = "Your Cxmpute login code";
+  /// Test hook: milliseconds since the epoch (default: the system clock).
+  std::function<Timestamp()> clock;
+};
+
+/// Who is calling, once authenticated.
+struct Principal {
+  std::string user_id;  ///< also the trader name in the exchange
+  std::vector<std::string> roles;
+  bool admin() const noexcept;
+};
+
+class Api {
+ public:
+  Api(EngineService& engine, WsHub& hub, auth::Mailer& mailer,
+      std::shared_ptr<net::ServerMetrics> metrics, ApiOptions options);
+  ~Api();
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  /// The REST routes (and /healthz, /readyz, /metrics).
+  net::Router router();
+  /// The /ws endpoint's hooks (auth by ?traderAk= or the session cookie; anonymous sessions
+  /// may read market channels).
+  net::WsHandlers ws_handlers();
+
+  /// Marks the server ready (or not) for /readyz.
+  void set_ready(bool ready) noexcept { ready_.store(ready); }
+
+  /// Runs `fn` with one read-store connection (any thread; blocks while all are busy).
+  template <class F>
+  auto with_store(F&& fn) {
+    Slot& s = slot();
+    std::lock_guard lk(s.mutex);
+    return fn(*s.store);
+  }
+
+ private:
+  struct Slot {
+    std::mutex mutex;
+    std::unique_ptr<store::SqliteReadStore> store;
+  };
+  Slot& slot();
+  Timestamp now() const;
+
+  // authentication (api/auth_routes.cpp)
+  Result<Principal> authenticate(const net::Request& req, bool allow_trader_key);
+  Result<Principal> session_principal(const net::Request& req);
+  std::optional<net::Response> limited(const net::Request& req, std::string_view key);
+
+  void add_public_routes(net::Router& r);
+  void add_trading_routes(net::Router& r);
+  void add_user_routes(net::Router& r);
+  void add_admin_routes(net::Router& r);
+
+  /// Submits a JSON command and replies with what `shape` makes of its result (engine
+  /// thread). A decode error is its 4xx; a full queue is 503.
+  void submit(std::string json, net::Reply reply,
+              std::function<net::Response(CommandResult&, const engine::Exchange&)> shape,
+              EngineService::Guard guard = {});
+
+  // Idempotent placement: client order ids of orders not yet in the read store (engine thread).
+  struct RecentOrder {
+    OrderId order_id = 0;
+    MarketId market = 0;
+    SeqNo seq = 0;
+  };
+  void record_client_ids(SeqNo seq, std::span<const engine::ExEvent> events,
+                         const engine::Exchange& x);
+  static std::string cid_key(TraderId trader, engine::Mode mode, std::string_view cid);
+  std::unordered_map<std::string, RecentOrder> recent_cids_;
+  std::deque<std::pair<SeqNo, std::string>> recent_order_;
+
+  EngineService& engine_;
+  WsHub& hub_;
+  auth::Mailer& mailer_;
+  std::shared_ptr<net::ServerMetrics> metrics_;
+  ApiOptions options_;
+  auth::TokenSigner signer_;
+  auth::KeyCache keys_;
+  auth::LoginCodes codes_;
+  auth::RateLimiter key_limiter_;
+  auth::RateLimiter ip_limiter_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::atomic<std::size_t> next_slot_{0};
+  std::mutex accounts_mutex_;  ///< serialises account creation (user, keys, trader)
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace cx::api

@@ -1,0 +1,398 @@
+#include "api/engine_service.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "store/catch_up.hpp"
+#include "store/projector.hpp"
+#include "store/sqlite_read_store.hpp"
+
+namespace cx::api {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+Timestamp system_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::uint64_t us_since(Clock::time_point t0) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
+}
+
+}  // namespace
+
+/// One applied request of a batch, waiting for the group commit.
+struct EngineService::Applied {
+  Done done;
+  CommandResult result;
+  std::vector<std::pair<SeqNo, Timestamp>> commands;  ///< registrations first, then the command
+  std::vector<std::size_t> ends;                      ///< raw/events end index per command
+  std::optional<Query> query;
+};
+
+/// The projector thread's inbox.
+struct EngineService::ProjectorState {
+  std::unique_ptr<store::SqliteReadStore> store;
+  std::unique_ptr<store::Projector> projector;
+  std::mutex mutex;
+  std::condition_variable wake;
+  mutable std::mutex done_mutex;
+  mutable std::condition_variable done_cv;
+  std::vector<store::CommandRecord> inbox;
+  std::vector<store::CommandRecord> spare;  ///< records handed back for reuse
+  bool stop = false;
+  bool failed = false;
+};
+
+EngineService::EngineService(EngineOptions options) : options_(std::move(options)) {
+  if (!options_.clock) options_.clock = system_ms;
+}
+
+EngineService::~EngineService() { stop(); }
+
+Result<std::unique_ptr<EngineService>> EngineService::open(EngineOptions options) {
+  std::unique_ptr<EngineService> s(new EngineService(std::move(options)));
+  auto durable = journal::DurableExchange::open(s->options_.data_dir, s->options_.durable);
+  if (!durable) return std::unexpected(durable.error());
+  s->durable_ = std::move(*durable);
+  s->last_ts_ = s->durable_->exchange().now();
+
+  s->proj_ = std::make_unique<ProjectorState>();
+  auto st = store::SqliteReadStore::open(s->read_store_path());
+  if (!st) return std::unexpected(st.error());
+  s->proj_->store = std::move(*st);
+  auto p = store::Projector::open(*s->proj_->store);
+  if (!p) return std::unexpected(p.error());
+  s->proj_->projector = std::move(*p);
+  const SeqNo until = s->durable_->durable_seq();
+  if (s->proj_->projector->committed_seq() < until) {
+    auto c = store::catch_up(s->options_.data_dir, *s->proj_->projector,
+                             s->options_.durable.exchange, until);
+    if (!c) return std::unexpected(c.error());
+  }
+  s->durable_seq_.store(until);
+  s->projected_seq_.store(s->proj_->projector->committed_seq());
+  s->stats_.durable_seq = until;
+  return s;
+}
+
+const journal::RecoveryInfo& EngineService::recovery() const noexcept {
+  return durable_->recovery();
+}
+
+void EngineService::add_listener(EngineListener* listener) { listeners_.push_back(listener); }
+
+void EngineService::start() {
+  if (running_.exchange(true)) return;
+  projector_thread_ = std::thread([this] { projector_loop(); });
+  engine_thread_ = std::thread([this] { engine_loop(); });
+}
+
+void EngineService::stop() {
+  {
+    std::lock_guard lk(mutex_);
+    if (stopping_ && !engine_thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (engine_thread_.joinable()) engine_thread_.join();
+  if (proj_) {
+    {
+      std::lock_guard lk(proj_->mutex);
+      proj_->stop = true;
+    }
+    proj_->wake.notify_all();
+  }
+  if (projector_thread_.joinable()) projector_thread_.join();
+  running_.store(false, std::memory_order_release);
+}
+
+bool EngineService::push(Item item) {
+  {
+    std::lock_guard lk(mutex_);
+    if (stopping_ || queue_.size() >= options_.max_queue) {
+      std::lock_guard sl(stats_mutex_);
+      ++stats_.refused;
+      return false;
+    }
+    queue_.push_back(std::move(item));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+bool EngineService::submit_json(std::string json, Done done, Guard guard) {
+  Item item;
+  item.kind = Item::Kind::Json;
+  item.json = std::move(json);
+  item.guard = std::move(guard);
+  item.done = std::move(done);
+  return push(std::move(item));
+}
+
+bool EngineService::submit(engine::CommandBody body, Done done) {
+  Item item;
+  item.kind = Item::Kind::Body;
+  item.body.emplace(std::move(body));
+  item.done = std::move(done);
+  return push(std::move(item));
+}
+
+bool EngineService::query(Query fn) {
+  Item item;
+  item.kind = Item::Kind::Query;
+  item.query = std::move(fn);
+  return push(std::move(item));
+}
+
+Timestamp EngineService::next_ts() {
+  last_ts_ = std::max(last_ts_, options_.clock());
+  return last_ts_;
+}
+
+EngineStats EngineService::stats() const {
+  std::lock_guard lk(stats_mutex_);
+  EngineStats s = stats_;
+  s.durable_seq = durable_seq();
+  s.projected_seq = projected_seq();
+  return s;
+}
+
+bool EngineService::wait_projected(SeqNo seq, std::chrono::milliseconds timeout) const {
+  if (projected_seq() >= seq) return true;
+  std::unique_lock lk(proj_->done_mutex);
+  return proj_->done_cv.wait_for(lk, timeout, [&] { return projected_seq() >= seq; });
+}
+
+void EngineService::engine_loop() {
+  std::vector<Item> batch;
+  std::vector<Applied> applied;
+  auto last_command = Clock::now();
+  for (;;) {
+    {
+      std::unique_lock lk(mutex_);
+      const auto pred = [&] { return stopping_ || !queue_.empty(); };
+      if (options_.tick_interval.count() > 0) {
+        wake_.wait_until(lk, last_command + options_.tick_interval, pred);
+      } else {
+        wake_.wait(lk, pred);
+      }
+      if (queue_.empty() && stopping_) break;
+      const std::size_t n = std::min(queue_.size(), options_.max_batch);
+      batch.assign(std::make_move_iterator(queue_.begin()),
+                   std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    if (batch.empty()) {
+      // Idle for tick_interval: let time pass so GTT orders expire.
+      Item tick;
+      tick.kind = Item::Kind::Body;
+      tick.body.emplace(engine::ClockTick{});
+      batch.push_back(std::move(tick));
+    }
+    last_command = Clock::now();
+    run_batch(batch, applied);
+    batch.clear();
+  }
+  // Shutdown: a final snapshot makes the next start quick. Failure only costs replay time.
+  (void)durable_->snapshot_sync();
+  while (durable_->poll_snapshot()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+void EngineService::apply_one(engine::Command cmd, const CommandContext& ctx, Applied& a) {
+  cmd.ts = next_ts();
+  engine::Command copy = cmd;  // the projector matches placements against the command
+  scratch_.clear();
+  auto seq = durable_->submit(std::move(cmd), scratch_);
+  if (!seq) {
+    // The journal cannot take more: nothing after this may be applied or acknowledged.
+    std::fprintf(stderr, "engine: journal append failed: %s\n", seq.error().message.c_str());
+    std::abort();
+  }
+  copy.seq = *seq;
+  const engine::Exchange& x = durable_->exchange();
+  for (const engine::ExEvent& e : scratch_) {
+    a.result.events.push_back(encode_event(e, x, ctx, *seq));
+    a.result.raw.push_back(e);
+    if (e.type == engine::EventType::Fill) ++batch_fills_;
+    if (e.type == engine::EventType::Accepted) ++batch_orders_;
+  }
+  if (apply_hook_) apply_hook_(*seq, scratch_, x);
+  a.commands.emplace_back(*seq, copy.ts);
+  a.ends.push_back(a.result.raw.size());
+  a.result.seq = *seq;
+
+  // The projector's copy, taken now: client order id texts live until the next apply.
+  store::CommandRecord rec;
+  if (!spare_records_.empty()) {
+    rec = std::move(spare_records_.back());
+    spare_records_.pop_back();
+  }
+  store::capture(*seq, copy.ts, scratch_, x, &copy, rec);
+  pending_records_.push_back(std::move(rec));
+}
+
+void EngineService::run_batch(std::vector<Item>& batch, std::vector<Applied>& applied) {
+  applied.clear();
+  applied.resize(batch.size());
+  batch_fills_ = 0;
+  batch_orders_ = 0;
+  std::size_t commands = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Item& item = batch[i];
+    Applied& a = applied[i];
+    a.done = std::move(item.done);
+    if (item.kind == Item::Kind::Query) {
+      a.query = std::move(item.query);
+      continue;
+    }
+    if (item.kind == Item::Kind::Body) {
+      apply_one(engine::Command{0, 0, std::move(*item.body)}, CommandContext{}, a);
+      ++commands;
+      continue;
+    }
+    if (item.guard) {
+      if (auto answer = item.guard(durable_->exchange())) {
+        a.result = std::move(*answer);
+        continue;
+      }
+    }
+    auto decoded = decode_command(item.json, durable_->exchange());
+    if (!decoded) {
+      a.result.error = decoded.error();
+      continue;
+    }
+    DecodedCommand& d = *decoded;
+    const CommandContext registration{std::nullopt, "", true};
+    bool ok = true;
+    for (std::string& name : d.new_traders) {
+      const auto expect = static_cast<TraderId>(durable_->exchange().trader_count());
+      apply_one(engine::Command{0, 0, engine::RegisterTrader{name}}, registration, a);
+      ++commands;
+      if (durable_->exchange().trader_id(name) != expect) {
+        a.result.error = Error{ErrorCode::Internal, "trader registration out of order"};
+        ok = false;
+        break;
+      }
+    }
+    if (!ok) continue;
+    apply_one(engine::Command{0, 0, std::move(d.body)}, d.context, a);
+    ++commands;
+  }
+
+  if (commands > 0) {
+    const auto t0 = Clock::now();
+    if (auto r = durable_->commit(); !r) {
+      // The state is ahead of the disk: stop before anything leaves the engine.
+      std::fprintf(stderr, "engine: journal commit failed: %s\n", r.error().message.c_str());
+      std::abort();
+    }
+    const std::uint64_t us = us_since(t0);
+    durable_seq_.store(durable_->durable_seq(), std::memory_order_release);
+    {
+      std::lock_guard lk(stats_mutex_);
+      stats_.commands += commands;
+      ++stats_.batches;
+      ++stats_.fsync_count;
+      stats_.fsync_us_total += us;
+      stats_.fsync_us_max = std::max(stats_.fsync_us_max, us);
+      stats_.orders_placed += batch_orders_;
+      stats_.fills += batch_fills_;
+    }
+    // Durable: hand the captured commands to the projector.
+    {
+      std::lock_guard lk(proj_->mutex);
+      for (auto& r : pending_records_) proj_->inbox.push_back(std::move(r));
+      for (auto& r : proj_->spare) spare_records_.push_back(std::move(r));
+      proj_->spare.clear();
+    }
+    pending_records_.clear();
+    proj_->wake.notify_one();
+    if (auto r = durable_->snapshot_async(); !r) {
+      std::fprintf(stderr, "engine: snapshot failed to start: %s\n", r.error().message.c_str());
+    }
+    (void)durable_->poll_snapshot();
+  }
+
+  const engine::Exchange& x = durable_->exchange();
+  // Listeners first, so that a client that has its reply finds the feeds already updated.
+  for (Applied& a : applied) {
+    if (a.query || a.result.error) continue;
+    std::size_t begin = 0;
+    for (std::size_t k = 0; k < a.commands.size(); ++k) {
+      const std::size_t end = a.ends[k];
+      const Committed c{a.commands[k].first, a.commands[k].second,
+                        std::span<const engine::ExEvent>(a.result.raw).subspan(begin, end - begin),
+                        &a.result.events};
+      for (EngineListener* l : listeners_) l->on_command(c, x);
+      begin = end;
+    }
+  }
+  if (commands > 0) {
+    for (EngineListener* l : listeners_) l->on_batch_end(x);
+  }
+  for (Applied& a : applied) {
+    if (a.query) {
+      (*a.query)(x);
+      continue;
+    }
+    if (a.done) a.done(a.result, x);
+  }
+}
+
+void EngineService::projector_loop() {
+  std::vector<store::CommandRecord> work;
+  for (;;) {
+    {
+      std::unique_lock lk(proj_->mutex);
+      proj_->wake.wait(lk, [&] { return proj_->stop || !proj_->inbox.empty(); });
+      if (proj_->inbox.empty() && proj_->stop) break;
+      work.swap(proj_->inbox);
+    }
+    if (!proj_->failed) {
+      std::size_t in_tx = 0;
+      for (const store::CommandRecord& rec : work) {
+        if (auto r = proj_->projector->apply(rec); !r) {
+          std::fprintf(stderr, "projector: %s (the read store stops here; restart to catch up)\n",
+                       r.error().message.c_str());
+          proj_->failed = true;
+          break;
+        }
+        if (++in_tx >= options_.projector_batch) {
+          if (auto r = proj_->projector->commit(); !r) {
+            proj_->failed = true;
+            break;
+          }
+          in_tx = 0;
+          projected_seq_.store(proj_->projector->committed_seq(), std::memory_order_release);
+        }
+      }
+      if (!proj_->failed) {
+        if (auto r = proj_->projector->commit(); !r) {
+          std::fprintf(stderr, "projector: commit: %s\n", r.error().message.c_str());
+          proj_->failed = true;
+        }
+      }
+      if (proj_->failed) proj_->projector->rollback();
+      {
+        std::lock_guard lk(proj_->done_mutex);
+        projected_seq_.store(proj_->projector->committed_seq(), std::memory_order_release);
+      }
+      proj_->done_cv.notify_all();
+    }
+    {
+      std::lock_guard lk(proj_->mutex);
+      for (auto& r : work) {
+        if (proj_->spare.size() < 4096) proj_->spare.push_back(std::move(r));
+      }
+    }
+    work.clear();
+  }
+}
+
+}  // namespace cx::api
