@@ -3,6 +3,7 @@
 #include "auth/sessions.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "auth/crypto.hpp"
 
@@ -24,7 +25,10 @@ bool well_formed(std::string_view token) noexcept {
 
 SessionService::SessionService(store::ReadStore& store, const TokenSigner& signer,
                                std::int64_t refresh_ttl_ms)
-    : store_(store), signer_(signer), refresh_ttl_ms_(refresh_ttl_ms) {}
+    : store_(store), signer_(signer), refresh_ttl_ms_(refresh_ttl_ms) {
+  if (refresh_ttl_ms < 1)
+    throw std::invalid_argument("SessionService: refresh ttl must be at least 1 ms");
+}
 
 Result<TokenPair> SessionService::pair_for(const store::User& user, Timestamp now,
                                            store::Session& session) const {

@@ -31,7 +31,8 @@ struct TokenPair {
 class SessionService {
  public:
   /// `refresh_ttl_ms`: lifetime of each refresh token from its issue; a rotation starts a new
-  /// full lifetime (a sliding window). Both references must outlive the service.
+  /// full lifetime (a sliding window). Both references must outlive the service. Throws
+  /// std::invalid_argument if `refresh_ttl_ms` < 1.
   SessionService(store::ReadStore& store, const TokenSigner& signer,
                  std::int64_t refresh_ttl_ms = 30LL * 24 * 3600 * 1000);
 

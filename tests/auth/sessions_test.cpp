@@ -101,5 +101,9 @@ TEST_F(Sessions, LogoutEndsOneSessionAndIsIdempotent) {
   EXPECT_TRUE(ok(db.store->session(sha256_hex(a.refresh)))->revoked_at.has_value());
 }
 
+TEST_F(Sessions, NonPositiveRefreshTtlIsRefusedAtStartUp) {
+  EXPECT_THROW(SessionService(*db.store, signer, 0), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace cx::auth
