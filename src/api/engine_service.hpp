@@ -138,6 +138,8 @@ class EngineService {
   SeqNo projected_seq() const noexcept { return projected_seq_.load(std::memory_order_acquire); }
   bool running() const noexcept { return running_.load(std::memory_order_acquire); }
   EngineStats stats() const;
+  /// The exchange: only before start() (set-up) or on the engine thread (queries, listeners).
+  const engine::Exchange& exchange_unsynchronized() const noexcept { return durable_->exchange(); }
   /// Recovery figures of the journal at open().
   const journal::RecoveryInfo& recovery() const noexcept;
   std::filesystem::path read_store_path() const { return options_.data_dir / "read.db"; }

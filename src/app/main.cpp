@@ -1,19 +1,22 @@
 // cxmpute: the command-line entry point.
 #include <cstdio>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "app/audit_cmd.hpp"
 #include "app/demo.hpp"
 #include "app/replay.hpp"
+#include "app/serve.hpp"
 
 namespace {
 
 int usage() {
   std::fputs(
       "usage: cxmpute <command> [args]\n"
+      "  serve [--demo] [--config FILE] [--port N] ...\n"
+      "                      run the exchange server (serve --help lists every flag)\n"
       "  demo <orders.csv>   match a file of orders through one book and print the trades\n"
-      "                      (the network server arrives with a later milestone)\n"
       "  replay [FILE] [--state]\n"
       "                      apply JSON command lines (FILE or stdin) through one exchange and\n"
       "                      print its events as JSON lines (docs/replay.md); --data DIR\n"
@@ -28,6 +31,7 @@ int usage() {
 int main(int argc, char** argv) {
   if (argc < 2) return usage();
   std::string_view cmd = argv[1];
+  if (cmd == "serve") return cx::app::run_serve(std::vector<std::string>(argv + 2, argv + argc));
   if (cmd == "demo" && argc == 3) return cx::app::run_demo(argv[2]);
   if (cmd == "replay") {
     const std::vector<std::string_view> args(argv + 2, argv + argc);

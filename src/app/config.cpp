@@ -1,0 +1,300 @@
+#include "app/config.hpp"
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdlib>
+#include <toml++/toml.h>
+
+namespace cx::app {
+
+namespace {
+
+/// Applies one setting given as text (environment variables and flags) to `c`.
+struct Setter {
+  std::string key;  ///< "server.port"
+  std::string env;  ///< "CX_PORT"
+  std::string flag; ///< "--port" ("" when none)
+  std::function<Result<void>(Config&, std::string_view)> from_text;
+  std::function<Result<void>(Config&, const toml::node&)> from_toml;
+};
+
+template <class T>
+Result<T> parse_int(std::string_view key, std::string_view s, T lo, T hi) {
+  T v{};
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc{} || p != s.data() + s.size() || v < lo || v > hi) {
+    return fail(ErrorCode::InvalidArgument, std::string(key) + ": expected an integer from " +
+                                                std::to_string(lo) + " to " + std::to_string(hi) +
+                                                ", got \"" + std::string(s) + "\"");
+  }
+  return v;
+}
+
+Result<bool> parse_bool(std::string_view key, std::string_view s) {
+  if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
+  if (s == "0" || s == "false" || s == "no" || s == "off") return false;
+  return fail(ErrorCode::InvalidArgument,
+              std::string(key) + ": expected true or false, got \"" + std::string(s) + "\"");
+}
+
+template <class T>
+Setter int_setter(std::string key, std::string env, std::string flag, T Config::*field, T lo,
+                  T hi) {
+  Setter s{key, std::move(env), std::move(flag), {}, {}};
+  s.from_text = [key, field, lo, hi](Config& c, std::string_view t) -> Result<void> {
+    auto v = parse_int<T>(key, t, lo, hi);
+    if (!v) return std::unexpected(v.error());
+    c.*field = *v;
+    return {};
+  };
+  s.from_toml = [key, field, lo, hi](Config& c, const toml::node& n) -> Result<void> {
+    auto v = n.value<std::int64_t>();
+    if (!v || *v < static_cast<std::int64_t>(lo) || static_cast<std::uint64_t>(*v) > static_cast<std::uint64_t>(hi)) {
+      return fail(ErrorCode::InvalidArgument, key + ": expected an integer from " +
+                                                  std::to_string(lo) + " to " + std::to_string(hi));
+    }
+    c.*field = static_cast<T>(*v);
+    return {};
+  };
+  return s;
+}
+
+Setter string_setter(std::string key, std::string env, std::string flag,
+                     std::string Config::*field) {
+  Setter s{key, std::move(env), std::move(flag), {}, {}};
+  s.from_text = [field](Config& c, std::string_view t) -> Result<void> {
+    c.*field = std::string(t);
+    return {};
+  };
+  s.from_toml = [key, field](Config& c, const toml::node& n) -> Result<void> {
+    auto v = n.value<std::string>();
+    if (!v) return fail(ErrorCode::InvalidArgument, key + ": expected a string");
+    c.*field = *v;
+    return {};
+  };
+  return s;
+}
+
+Setter bool_setter(std::string key, std::string env, std::string flag, bool Config::*field) {
+  Setter s{key, std::move(env), std::move(flag), {}, {}};
+  s.from_text = [key, field](Config& c, std::string_view t) -> Result<void> {
+    auto v = parse_bool(key, t);
+    if (!v) return std::unexpected(v.error());
+    c.*field = *v;
+    return {};
+  };
+  s.from_toml = [key, field](Config& c, const toml::node& n) -> Result<void> {
+    auto v = n.value<bool>();
+    if (!v) return fail(ErrorCode::InvalidArgument, key + ": expected true or false");
+    c.*field = *v;
+    return {};
+  };
+  return s;
+}
+
+std::vector<std::string> split_list(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    const auto comma = s.find(',');
+    std::string_view part = s.substr(0, comma);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    if (!part.empty()) out.emplace_back(part);
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::vector<Setter> setters() {
+  std::vector<Setter> v;
+  v.push_back(string_setter("server.address", "CX_ADDRESS", "--address", &Config::address));
+  v.push_back(int_setter<std::uint16_t>("server.port", "CX_PORT", "--port", &Config::port, 0, 65535));
+  v.push_back(int_setter<unsigned>("server.io_threads", "CX_IO_THREADS", "--io-threads",
+                                   &Config::io_threads, 1, 64));
+  v.push_back(int_setter<std::size_t>("server.max_body_bytes", "CX_MAX_BODY_BYTES", "",
+                                      &Config::max_body_bytes, 1024, 64u << 20));
+  v.push_back(int_setter<std::size_t>("server.max_header_bytes", "CX_MAX_HEADER_BYTES", "",
+                                      &Config::max_header_bytes, 1024, 1u << 20));
+  v.push_back(int_setter<std::int64_t>("server.idle_timeout_ms", "CX_IDLE_TIMEOUT_MS", "",
+                                       &Config::idle_timeout_ms, 100, 3'600'000));
+  v.push_back(int_setter<std::int64_t>("server.request_timeout_ms", "CX_REQUEST_TIMEOUT_MS", "",
+                                       &Config::request_timeout_ms, 100, 3'600'000));
+  v.push_back(int_setter<std::size_t>("server.max_connections", "CX_MAX_CONNECTIONS", "",
+                                      &Config::max_connections, 1, 1'000'000));
+  {
+    Setter s{"data.dir", "CX_DATA_DIR", "--data", {}, {}};
+    s.from_text = [](Config& c, std::string_view t) -> Result<void> {
+      if (t.empty()) return fail(ErrorCode::InvalidArgument, "data.dir: empty");
+      c.data_dir = std::string(t);
+      return {};
+    };
+    s.from_toml = [](Config& c, const toml::node& n) -> Result<void> {
+      auto p = n.value<std::string>();
+      if (!p || p->empty()) return fail(ErrorCode::InvalidArgument, "data.dir: expected a path");
+      c.data_dir = *p;
+      return {};
+    };
+    v.push_back(std::move(s));
+  }
+  v.push_back(int_setter<std::uint64_t>("data.snapshot_every", "CX_SNAPSHOT_EVERY", "",
+                                        &Config::snapshot_every, 0, UINT64_MAX / 2));
+  {
+    Setter s{"auth.admin_emails", "CX_ADMIN_EMAILS", "--admin-emails", {}, {}};
+    s.from_text = [](Config& c, std::string_view t) -> Result<void> {
+      c.admin_emails = split_list(t);
+      return {};
+    };
+    s.from_toml = [](Config& c, const toml::node& n) -> Result<void> {
+      const toml::array* a = n.as_array();
+      if (a == nullptr) return fail(ErrorCode::InvalidArgument, "auth.admin_emails: expected an array");
+      c.admin_emails.clear();
+      for (const toml::node& e : *a) {
+        auto s2 = e.value<std::string>();
+        if (!s2) return fail(ErrorCode::InvalidArgument, "auth.admin_emails: expected strings");
+        c.admin_emails.push_back(*s2);
+      }
+      return {};
+    };
+    v.push_back(std::move(s));
+  }
+  v.push_back(string_setter("auth.token_secret", "CX_TOKEN_SECRET", "", &Config::token_secret));
+  v.push_back(int_setter<std::int64_t>("auth.access_ttl_ms", "CX_ACCESS_TTL_MS", "",
+                                       &Config::access_ttl_ms, 1000, 86'400'000));
+  v.push_back(int_setter<std::int64_t>("auth.refresh_ttl_ms", "CX_REFRESH_TTL_MS", "",
+                                       &Config::refresh_ttl_ms, 60'000, 365LL * 86'400'000));
+  v.push_back(bool_setter("auth.secure_cookies", "CX_SECURE_COOKIES", "", &Config::secure_cookies));
+  v.push_back(string_setter("smtp.host", "CX_SMTP_HOST", "--smtp-host", &Config::smtp_host));
+  v.push_back(int_setter<std::uint16_t>("smtp.port", "CX_SMTP_PORT", "--smtp-port",
+                                        &Config::smtp_port, 1, 65535));
+  {
+    Setter s = string_setter("smtp.tls", "CX_SMTP_TLS", "--smtp-tls", &Config::smtp_tls);
+    auto text = s.from_text;
+    s.from_text = [text](Config& c, std::string_view t) -> Result<void> {
+      if (t != "none" && t != "starttls" && t != "implicit") {
+        return fail(ErrorCode::InvalidArgument, "smtp.tls: none, starttls or implicit");
+      }
+      return text(c, t);
+    };
+    auto tml = s.from_toml;
+    s.from_toml = [tml](Config& c, const toml::node& n) -> Result<void> {
+      auto v2 = n.value<std::string>();
+      if (!v2 || (*v2 != "none" && *v2 != "starttls" && *v2 != "implicit")) {
+        return fail(ErrorCode::InvalidArgument, "smtp.tls: none, starttls or implicit");
+      }
+      return tml(c, n);
+    };
+    v.push_back(std::move(s));
+  }
+  v.push_back(string_setter("smtp.user", "CX_SMTP_USER", "", &Config::smtp_user));
+  v.push_back(string_setter("smtp.password", "CX_SMTP_PASSWORD", "", &Config::smtp_password));
+  v.push_back(string_setter("smtp.from", "CX_SMTP_FROM", "--smtp-from", &Config::smtp_from));
+  v.push_back(int_setter<std::uint32_t>("rate_limit.key_burst", "CX_RATE_KEY_BURST", "",
+                                        &Config::key_burst, 0, 10'000'000));
+  v.push_back(int_setter<std::int64_t>("rate_limit.key_refill_ms", "CX_RATE_KEY_REFILL_MS", "",
+                                       &Config::key_refill_ms, 1, 3'600'000));
+  v.push_back(int_setter<std::uint32_t>("rate_limit.ip_burst", "CX_RATE_IP_BURST", "",
+                                        &Config::ip_burst, 0, 10'000'000));
+  v.push_back(int_setter<std::int64_t>("rate_limit.ip_refill_ms", "CX_RATE_IP_REFILL_MS", "",
+                                       &Config::ip_refill_ms, 1, 3'600'000));
+  {
+    Setter s = string_setter("log.level", "CX_LOG_LEVEL", "--log-level", &Config::log_level);
+    auto text = s.from_text;
+    s.from_text = [text](Config& c, std::string_view t) -> Result<void> {
+      if (t != "trace" && t != "debug" && t != "info" && t != "warn" && t != "error") {
+        return fail(ErrorCode::InvalidArgument, "log.level: trace, debug, info, warn or error");
+      }
+      return text(c, t);
+    };
+    v.push_back(std::move(s));
+  }
+  v.push_back(bool_setter("log.json", "CX_LOG_JSON", "", &Config::log_json));
+  v.push_back(bool_setter("demo.enabled", "CX_DEMO", "", &Config::demo));
+  v.push_back(int_setter<std::uint64_t>("demo.seed", "CX_DEMO_SEED", "", &Config::demo_seed, 0,
+                                        UINT64_MAX / 2));
+  return v;
+}
+
+}  // namespace
+
+Result<Config> load_config(const std::vector<std::string>& args) {
+  const std::vector<Setter> all = setters();
+  CLI::App cli{"cxmpute serve: the exchange and gateway server"};
+  cli.set_help_flag("-h,--help", "print this help");
+  std::string config_file;
+  bool demo_flag = false;
+  cli.add_option("--config", config_file, "TOML configuration file");
+  cli.add_flag("--demo", demo_flag, "PAPER demo markets, a simulated price feed and a market maker");
+  std::vector<std::string> flag_values(all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (!all[i].flag.empty()) cli.add_option(all[i].flag, flag_values[i], all[i].key);
+  }
+  std::vector<std::string> argv{"cxmpute serve"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<const char*> cargv;
+  for (const auto& a : argv) cargv.push_back(a.c_str());
+  try {
+    cli.parse(static_cast<int>(cargv.size()), cargv.data());
+  } catch (const CLI::CallForHelp&) {
+    return fail(ErrorCode::EmptyValue, cli.help());
+  } catch (const CLI::ParseError& e) {
+    return fail(ErrorCode::InvalidArgument, e.what());
+  }
+
+  Config c;
+  // 1. TOML
+  if (!config_file.empty()) {
+    toml::table t;
+    try {
+      t = toml::parse_file(config_file);
+    } catch (const toml::parse_error& e) {
+      return fail(ErrorCode::InvalidArgument,
+                  config_file + ": " + std::string(e.description()) + " at line " +
+                      std::to_string(e.source().begin.line));
+    }
+    std::vector<std::string> known;
+    for (const Setter& s : all) {
+      known.push_back(s.key);
+      const toml::node_view<toml::node> n = t.at_path(s.key);
+      if (!n) continue;
+      if (auto r = s.from_toml(c, *n.node()); !r) {
+        return fail(ErrorCode::InvalidArgument, config_file + ": " + r.error().message);
+      }
+    }
+    // Unknown keys are mistakes (a typo would silently keep a default).
+    std::string unknown;
+    for (const auto& [section, node] : t) {
+      const toml::table* sub = node.as_table();
+      if (sub == nullptr) {
+        unknown += " " + std::string(section.str());
+        continue;
+      }
+      for (const auto& [k, _] : *sub) {
+        const std::string full = std::string(section.str()) + "." + std::string(k.str());
+        if (std::find(known.begin(), known.end(), full) == known.end()) unknown += " " + full;
+      }
+    }
+    if (!unknown.empty()) {
+      return fail(ErrorCode::InvalidArgument, config_file + ": unknown keys:" + unknown);
+    }
+  }
+  // 2. environment
+  for (const Setter& s : all) {
+    if (const char* e = std::getenv(s.env.c_str())) {
+      if (auto r = s.from_text(c, e); !r) {
+        return fail(ErrorCode::InvalidArgument, s.env + ": " + r.error().message);
+      }
+    }
+  }
+  // 3. flags
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (all[i].flag.empty() || cli.count(all[i].flag) == 0) continue;
+    if (auto r = all[i].from_text(c, flag_values[i]); !r) {
+      return fail(ErrorCode::InvalidArgument, all[i].flag + ": " + r.error().message);
+    }
+  }
+  if (demo_flag) c.demo = true;
+  return c;
+}
+
+}  // namespace cx::app

@@ -1,0 +1,59 @@
+#pragma once
+/// `cxmpute serve` configuration: defaults, overridden by a TOML file (--config), overridden by
+/// environment variables (CX_*), overridden by flags. docs/configuration.md lists every key.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace cx::app {
+
+struct Config {
+  // [server]
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8080;
+  unsigned io_threads = 2;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::int64_t idle_timeout_ms = 30'000;
+  std::int64_t request_timeout_ms = 10'000;
+  std::size_t max_connections = 20'000;
+  // [data]
+  std::filesystem::path data_dir = "data";
+  std::uint64_t snapshot_every = 1'000'000;  ///< commands between snapshots; 0: only at stop
+  // [auth]
+  std::vector<std::string> admin_emails;
+  std::string token_secret;  ///< empty: random per start (sessions end with the process)
+  std::int64_t access_ttl_ms = 15 * 60 * 1000;
+  std::int64_t refresh_ttl_ms = 30LL * 24 * 3600 * 1000;
+  bool secure_cookies = false;
+  // [smtp] (no host: codes go to the log and to <data>/outbox/)
+  std::string smtp_host;
+  std::uint16_t smtp_port = 587;
+  std::string smtp_tls = "starttls";  ///< none | starttls | implicit
+  std::string smtp_user;
+  std::string smtp_password;
+  std::string smtp_from = "Cxmpute <no-reply@cxmpute.local>";
+  // [rate_limit] (burst 0: off)
+  std::uint32_t key_burst = 1000;
+  std::int64_t key_refill_ms = 1;
+  std::uint32_t ip_burst = 2000;
+  std::int64_t ip_refill_ms = 1;
+  // [log]
+  std::string log_level = "info";  ///< trace debug info warn error
+  bool log_json = false;
+  // [demo]
+  bool demo = false;  ///< PAPER demo markets, a simulated price feed and a market maker
+  std::uint64_t demo_seed = 1;
+};
+
+/// Reads the configuration for `cxmpute serve <args...>`. Fails (InvalidArgument) with a
+/// message naming the key or flag on a bad value, an unknown flag, or an unreadable file.
+/// `--help` yields an error whose message is the help text and whose code is EmptyValue.
+[[nodiscard]] Result<Config> load_config(const std::vector<std::string>& args);
+
+}  // namespace cx::app

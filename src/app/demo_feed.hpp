@@ -1,0 +1,66 @@
+#pragma once
+/// `--demo`: PAPER markets (sBTC/USDC, sETH/USDC, BTC-PERP, ETH-PERP, a BTC future and a small
+/// BTC option chain), a simulated price feed (a seeded random walk per underlying) and a demo
+/// market maker and taker that keep quotes on the books and trade now and then, so a newcomer
+/// sees a live market at once. Everything goes through the engine as ordinary commands.
+///
+/// Threading: one thread of its own, started by start(), stopped by stop().
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/engine_service.hpp"
+#include "core/error.hpp"
+
+namespace cx::app {
+
+class DemoFeed {
+ public:
+  DemoFeed(api::EngineService& engine, std::uint64_t seed, Timestamp now_ms);
+  ~DemoFeed();
+
+  /// Creates the demo markets and funds the demo traders unless they exist; waits until done.
+  [[nodiscard]] Result<void> setup();
+  /// Starts the feed thread: a price update per market every `period`, quotes refreshed then.
+  void start(std::chrono::milliseconds period = std::chrono::milliseconds(500));
+  void stop();
+
+  /// The demo markets' symbols (all PAPER).
+  std::vector<std::string> symbols() const;
+
+ private:
+  struct MarketDef {
+    std::string symbol;
+    std::string underlying;  ///< "BTC" / "ETH"
+    enum class Kind { Spot, Perp, Future, Option } kind = Kind::Spot;
+    double strike = 0;
+    bool call = true;
+    std::string qty;  ///< quote size
+  };
+  void loop(std::chrono::milliseconds period);
+  void step();
+  /// Submits and waits (bounded) for the result; true when no rejection came back.
+  bool run(const std::string& json, std::string* why = nullptr);
+  double fair(const MarketDef& m) const;
+  std::uint64_t next();
+
+  api::EngineService& engine_;
+  std::uint64_t rng_;
+  Timestamp expiry_ = 0;
+  std::string expiry_tag_;
+  std::vector<MarketDef> markets_;
+  std::map<std::string, double> prices_;  ///< underlying -> price
+  std::uint64_t steps_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+};
+
+}  // namespace cx::app

@@ -1,0 +1,194 @@
+#include "app/serve.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "api/api.hpp"
+#include "api/engine_service.hpp"
+#include "api/ws_hub.hpp"
+#include "app/config.hpp"
+#include "app/demo_feed.hpp"
+#include "auth/mailer.hpp"
+#include "net/http_server.hpp"
+
+namespace cx::app {
+
+namespace {
+
+/// With no SMTP server configured: each message goes to <data>/outbox/ and to the log, so a
+/// login works offline.
+class LoggedOutbox final : public auth::Mailer {
+ public:
+  explicit LoggedOutbox(std::filesystem::path dir) : outbox_(std::move(dir)) {}
+  Result<void> send(std::string_view to, std::string_view subject, std::string_view body) override {
+    auto r = outbox_.send(to, subject, body);
+    spdlog::info("mail to {} ({}): {}", to, subject, body.substr(0, body.find('\r')));
+    return r;
+  }
+
+ private:
+  auth::OutboxMailer outbox_;
+};
+
+Timestamp wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void setup_logging(const Config& c) {
+  auto logger = spdlog::stderr_color_mt("cxmpute");
+  if (c.log_json) {
+    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})",
+                        spdlog::pattern_time_type::utc);
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  }
+  logger->set_level(spdlog::level::from_str(c.log_level));
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int run_serve(const std::vector<std::string>& args) {
+  auto cfg = load_config(args);
+  if (!cfg) {
+    if (cfg.error().code == ErrorCode::EmptyValue) {  // --help
+      std::fputs(cfg.error().message.c_str(), stdout);
+      return 0;
+    }
+    std::fprintf(stderr, "cxmpute serve: %s\n", cfg.error().message.c_str());
+    return 2;
+  }
+  const Config& c = *cfg;
+  // Signals are taken by sigwait() below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  setup_logging(c);
+  std::error_code ec;
+  std::filesystem::create_directories(c.data_dir, ec);
+  if (ec) {
+    spdlog::error("data directory {}: {}", c.data_dir.string(), ec.message());
+    return 1;
+  }
+
+  api::EngineOptions eo;
+  eo.data_dir = c.data_dir;
+  eo.durable.snapshot_every = c.snapshot_every;
+  auto engine = api::EngineService::open(eo);
+  if (!engine) {
+    spdlog::error("cannot open {}: {}", c.data_dir.string(), engine.error().message);
+    return 1;
+  }
+  const auto& rec = (*engine)->recovery();
+  spdlog::info("recovered {}: snapshot at seq {}, {} commands replayed, last seq {} ({:.3f} s)",
+               c.data_dir.string(), rec.snapshot_seq, rec.replayed, rec.last_seq, rec.seconds);
+
+  std::unique_ptr<auth::Mailer> mailer;
+  std::string mail_where;
+  if (c.smtp_host.empty()) {
+    mailer = std::make_unique<LoggedOutbox>(c.data_dir / "outbox");
+    mail_where = "login codes are written to this log and to " + (c.data_dir / "outbox").string();
+  } else {
+    auth::SmtpOptions so;
+    so.host = c.smtp_host;
+    so.port = c.smtp_port;
+    so.tls = c.smtp_tls == "none"       ? auth::SmtpOptions::Tls::None
+             : c.smtp_tls == "implicit" ? auth::SmtpOptions::Tls::Implicit
+                                        : auth::SmtpOptions::Tls::StartTls;
+    so.user = c.smtp_user;
+    so.password = c.smtp_password;
+    so.from = c.smtp_from;
+    mailer = std::make_unique<auth::SmtpMailer>(so);
+    mail_where = "login codes are sent by SMTP through " + c.smtp_host + ":" +
+                 std::to_string(c.smtp_port);
+  }
+
+  api::WsHub hub(**engine);
+  hub.init((*engine)->exchange_unsynchronized());
+  (*engine)->add_listener(&hub);
+  auto metrics = std::make_shared<net::ServerMetrics>();
+  api::ApiOptions ao;
+  ao.admin_emails = c.admin_emails;
+  ao.token_secret = c.token_secret;
+  ao.access_ttl_ms = c.access_ttl_ms;
+  ao.refresh_ttl_ms = c.refresh_ttl_ms;
+  ao.secure_cookies = c.secure_cookies;
+  ao.key_burst = c.key_burst;
+  ao.key_refill_ms = c.key_refill_ms;
+  ao.ip_burst = c.ip_burst;
+  ao.ip_refill_ms = c.ip_refill_ms;
+  ao.store_connections = c.io_threads + 2;
+  std::unique_ptr<api::Api> api_ptr;
+  try {
+    api_ptr = std::make_unique<api::Api>(**engine, hub, *mailer, metrics, ao);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  api::Api& api = *api_ptr;
+  (*engine)->start();
+
+  std::unique_ptr<DemoFeed> demo;
+  if (c.demo) {
+    demo = std::make_unique<DemoFeed>(**engine, c.demo_seed, wall_ms());
+    if (auto r = demo->setup(); !r) {
+      spdlog::error("demo set-up failed: {}", r.error().message);
+      (*engine)->stop();
+      return 1;
+    }
+  }
+
+  net::ServerOptions so;
+  so.address = c.address;
+  so.port = c.port;
+  so.io_threads = c.io_threads;
+  so.max_body_bytes = c.max_body_bytes;
+  so.max_header_bytes = c.max_header_bytes;
+  so.max_connections = c.max_connections;
+  so.idle_timeout = std::chrono::milliseconds(c.idle_timeout_ms);
+  so.request_timeout = std::chrono::milliseconds(c.request_timeout_ms);
+  so.metrics = metrics;
+  so.ws.path = "/ws";
+  so.ws.idle_timeout = std::chrono::milliseconds(30'000);
+  so.log = [](std::string_view m) { spdlog::warn("http: {}", m); };
+  net::HttpServer server(so, api.router(), api.ws_handlers());
+  if (auto r = server.start(); !r) {
+    spdlog::error("cannot listen: {}", r.error().message);
+    if (demo) demo->stop();
+    (*engine)->stop();
+    return 1;
+  }
+  if (demo) demo->start();
+  api.set_ready(true);
+  spdlog::info("Cxmpute Core listening on http://{}:{} (data in {}){}", c.address, server.port(),
+               c.data_dir.string(), c.demo ? "; PAPER demo markets with a live price feed" : "");
+  spdlog::info("{}", mail_where);
+  std::printf("Cxmpute Core is up: http://%s:%u  (WebSocket ws://%s:%u/ws)\n%s\nStop with Ctrl-C.\n",
+              c.address.c_str(), server.port(), c.address.c_str(), server.port(),
+              mail_where.c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("signal {}: stopping", sig);
+  api.set_ready(false);
+  if (demo) demo->stop();
+  server.stop();
+  (*engine)->stop();
+  spdlog::info("stopped cleanly at seq {}", (*engine)->durable_seq());
+  return 0;
+}
+
+}  // namespace cx::app
