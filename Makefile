@@ -17,7 +17,7 @@ build-dev: deps
 	@cmake --build --preset dev -j $(JOBS)
 
 run: build
-	@./build/release/src/app/cxmpute demo examples/demo-orders.csv
+	@./build/release/src/app/cxmpute serve --demo --data data
 
 check-includes:
 	@scripts/check-includes
