@@ -237,6 +237,11 @@ class ServerTestCase(unittest.TestCase):
             raise
 
     @classmethod
+    def client(cls):
+        """An instance for setUpClass to call the helpers below (login, deposit...) with."""
+        return cls("setUp")
+
+    @classmethod
     def start_server(cls):
         cls.server = Server(cls.data_dir, cls.mail.port, cls.server_env, cls.server_args)
         cls.server.start()
