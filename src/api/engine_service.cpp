@@ -313,9 +313,7 @@ void EngineService::run_batch(std::vector<Item>& batch, std::vector<Applied>& ap
     }
     pending_records_.clear();
     proj_->wake.notify_one();
-    if (auto r = durable_->snapshot_async(); !r) {
-      std::fprintf(stderr, "engine: snapshot failed to start: %s\n", r.error().message.c_str());
-    }
+    // Snapshots start inside commit() every DurableOptions::snapshot_every commands; reap them.
     (void)durable_->poll_snapshot();
   }
 

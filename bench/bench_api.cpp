@@ -1,0 +1,104 @@
+// bench_api: order placement over keep-alive HTTP against the real server (journal fsync on).
+//   BENCH api.orders orders_per_s=... p50_ms=... p99_ms=... connections=... accepted_frac=...
+// The server is `cxmpute serve` started on a fresh data directory; the load driver (one poll()
+// thread) runs on the same machine. CX_BENCH_SECONDS (default 5) sets the measured window and
+// CX_BENCH_CONNECTIONS (default 256) the connections.
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/report.hpp"
+#include "harness/rng.hpp"
+#include "server/load.hpp"
+#include "server/server_proc.hpp"
+
+namespace {
+
+using namespace cx::bench::server;
+
+long env_or(const char* name, long fallback) {
+  const char* v = std::getenv(name);
+  return v ? std::atol(v) : fallback;
+}
+
+void orders() {
+  ServerProcess srv(cxmpute_binary(), {"CX_RATE_KEY_BURST=0", "CX_RATE_IP_BURST=0",
+                                       "CX_ADMIN_EMAILS=admin@bench.local"});
+  const auto [admin_token, admin_key] = srv.login("admin@bench.local");
+  (void)admin_key;
+  const HttpResult m = http(
+      srv.port(), "POST", "/api/admin/markets",
+      R"({"mode":"PAPER","symbol":"BENCH-PERP","kind":"PERP","underlying":"BENCH","tickSize":"0.01","lotSize":"1","makerFeeBps":0,"takerFeeBps":0})",
+      {{"Authorization", "Bearer " + admin_token}});
+  if (m.status != 201) {
+    std::fprintf(stderr, "# api.orders: market creation failed: %d %s\n", m.status, m.body.c_str());
+    std::exit(1);
+  }
+  constexpr int kUsers = 16;
+  std::vector<std::string> keys;
+  for (int u = 0; u < kUsers; ++u) {
+    keys.push_back(srv.login("trader" + std::to_string(u) + "@bench.local").second);
+  }
+  // Prices for the PERP need a mark; give it one.
+  const std::size_t conns = static_cast<std::size_t>(env_or("CX_BENCH_CONNECTIONS", 256));
+  const long seconds = env_or("CX_BENCH_SECONDS", 5);
+  cx::bench::Rng rng(42);
+  auto make = [&](std::size_t c, std::uint64_t n) {
+    // Alternating sides per connection, prices 0.95..1.05: about half cross and trade.
+    const bool buy = ((c + n) & 1) == 0;
+    const int cents = 95 + static_cast<int>(rng.next() % 11);
+    char price[16];
+    std::snprintf(price, sizeof price, "%d.%02d", cents / 100, cents % 100);
+    const std::string body = std::string(R"({"mode":"PAPER","market":"BENCH-PERP","side":")") +
+                             (buy ? "BUY" : "SELL") +
+                             R"(","type":"LIMIT","price":")" + price + R"(","qty":"1"})";
+    return "POST /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Trader-Ak: " + keys[c % keys.size()] +
+           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n\r\n" + body;
+  };
+  LoadResult r = run_load(srv.port(), conns, std::chrono::milliseconds(1000),
+                          std::chrono::milliseconds(seconds * 1000), make);
+  if (!r.first_failure.empty()) {
+    std::fprintf(stderr, "# api.orders: first non-2xx response:\n# %.300s\n", r.first_failure.c_str());
+  }
+  const double rate = static_cast<double>(r.ok) / r.seconds;
+  const double p50 = quantile(r.latency_us, 0.50) / 1000;
+  const double p99 = quantile(r.latency_us, 0.99) / 1000;
+  std::fprintf(stderr, "# api.orders: %zu connections, %ld s measured, %llu responses, %llu 2xx, %llu connection errors; server RSS %.1f MiB\n",
+               conns, seconds, static_cast<unsigned long long>(r.responses),
+               static_cast<unsigned long long>(r.ok), static_cast<unsigned long long>(r.errors),
+               static_cast<double>(srv.rss_bytes()) / (1 << 20));
+  cx::bench::report("api.orders",
+                    {{"orders_per_s", rate, 0},
+                     {"p50_ms", p50, 3},
+                     {"p99_ms", p99, 3},
+                     {"connections", static_cast<double>(conns), 0},
+                     {"accepted_frac", r.responses ? static_cast<double>(r.ok) / static_cast<double>(r.responses) : 0, 4}});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string_view only;
+  if (argc == 3 && std::string_view(argv[1]) == "--only") {
+    only = argv[2];
+  } else if (argc != 1) {
+    std::fprintf(stderr, "usage: %s [--only api|api.orders]\n", argv[0]);
+    return 2;
+  }
+  if (!only.empty() && only != "api" && only != "api.orders") {
+    std::fprintf(stderr, "bench_api: no benchmark named '%.*s'\n", static_cast<int>(only.size()),
+                 only.data());
+    return 2;
+  }
+  try {
+    orders();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_api: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
