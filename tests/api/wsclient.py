@@ -35,6 +35,13 @@ class WsClient:
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.buf = b""
         self.close_code = None
+        try:
+            self._handshake(host, port, path, headers)
+        except BaseException:
+            self.sock.close()
+            raise
+
+    def _handshake(self, host, port, path, headers):
         key = base64.b64encode(os.urandom(16)).decode()
         lines = ["GET %s HTTP/1.1" % path, "Host: %s:%d" % (host, port), "Upgrade: websocket",
                  "Connection: Upgrade", "Sec-WebSocket-Key: " + key, "Sec-WebSocket-Version: 13"]
@@ -78,6 +85,22 @@ class WsClient:
 
     def send_json(self, obj):
         self.send_text(json.dumps(obj))
+
+    def ping(self, payload=b"hi", timeout=10.0):
+        """A protocol-level ping; waits for its pong. Returns the text messages read meanwhile."""
+        self._send_frame(OP_PING, payload)
+        deadline = time.monotonic() + timeout
+        texts = []
+        while True:
+            fin, opcode, data = self._read_frame(deadline)
+            if opcode == OP_PONG and data == payload:
+                return texts
+            if opcode == OP_PING:
+                self._send_frame(OP_PONG, data)
+            elif opcode == OP_CLOSE:
+                raise Closed("close frame while waiting for a pong")
+            elif opcode == OP_TEXT:
+                texts.append(data.decode("utf-8"))
 
     def close(self, code=1000):
         try:

@@ -1,0 +1,231 @@
+"""WebSocket: market channels (snapshot, gapless increments, checksums, trades), trader channels
+(own orders, fills, account updates), ping/pong, and who may subscribe to what."""
+import itertools
+
+import harness
+from harness import ServerTestCase, bound
+from wsclient import HandshakeError, WsClient
+
+_ids = itertools.count(1)
+
+
+def _crc32c_table():
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+_TABLE = _crc32c_table()
+
+
+def crc32c(data):
+    c = 0xFFFFFFFF
+    for b in data:
+        c = _TABLE[(c ^ b) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
+
+
+class Book:
+    """The client's copy of a market's depth, kept from a snapshot and increments."""
+
+    def __init__(self, snapshot):
+        self.bids = {p: qty for p, qty in snapshot["bids"]}
+        self.asks = {p: qty for p, qty in snapshot["asks"]}
+        self.seq = snapshot["seq"]
+
+    @staticmethod
+    def _apply(side, levels):
+        for price, qty in levels:
+            if float(qty) == 0:
+                side.pop(price, None)
+            else:
+                side[price] = qty
+
+    def apply(self, inc):
+        self._apply(self.bids, inc["bids"])
+        self._apply(self.asks, inc["asks"])
+        self.seq = inc["seq"]
+
+    def checksum(self):
+        """CRC-32C of "bidP:bidQ:askP:askQ:..." over the best 10 levels, interleaved."""
+        bids = sorted(self.bids.items(), key=lambda kv: -float(kv[0]))[:10]
+        asks = sorted(self.asks.items(), key=lambda kv: float(kv[0]))[:10]
+        parts = []
+        for i in range(10):
+            if i < len(bids):
+                parts += list(bids[i])
+            if i < len(asks):
+                parts += list(asks[i])
+        return crc32c(":".join(parts).encode())
+
+    def levels(self):
+        return (sorted(self.bids.items(), key=lambda kv: -float(kv[0])),
+                sorted(self.asks.items(), key=lambda kv: float(kv[0])))
+
+
+class WebSocket(ServerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        try:
+            t = cls.client()
+            cls.alice = t.login("wsalice@example.com")
+            cls.bob = t.login("wsbob@example.com")
+            t.deposit(cls.bob, "sBTC", "100")
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    def connect(self, user=None):
+        path = "/ws" + ("?traderAk=" + user.trader_ak if user else "")
+        ws = WsClient(self.server.port, path, timeout=bound(10))
+        self.addCleanup(ws.close)
+        return ws
+
+    def recv(self, ws):
+        return ws.recv_json(timeout=bound(10))
+
+    def market(self):
+        symbol = "W%d/USDC" % next(_ids)
+        self.create_market(symbol)
+        return symbol
+
+    def test_ping_pong(self):
+        ws = self.connect()
+        ws.send_json({"op": "ping", "id": "p1"})
+        self.assertEqual(self.recv(ws), {"type": "pong", "id": "p1"})
+        # And the protocol's own ping frame (RFC 6455 5.5.2) gets a pong frame.
+        self.assertEqual(ws.ping(b"frame-ping", timeout=bound(10)), [])
+
+    def test_market_channel_snapshot_then_gapless_increments_with_checksums_and_trades(self):
+        m = self.market()
+        # Something on the book before the subscription: the snapshot must carry it.
+        self.place(self.bob, m, "SELL", "101.00", "0.5000")
+        self.place(self.alice, m, "BUY", "99.00", "0.2000")
+        ws = self.connect()
+        channel = "market.%s.PAPER" % m
+        ws.send_json({"op": "subscribe", "channel": channel, "id": "s1"})
+        self.assertEqual(self.recv(ws), {"type": "subscribed", "channel": channel, "id": "s1"})
+        snap = self.recv(ws)
+        self.assertEqual((snap["type"], snap["channel"]), ("depthSnapshot", channel))
+        book = Book(snap)
+        self.assertEqual(snap["checksum"], book.checksum())
+        self.assertEqual(book.levels(), ([("99.00", "0.2000")], [("101.00", "0.5000")]))
+
+        # Orders and trades over REST while we listen.
+        script = [
+            (self.bob, "SELL", "102.00", "0.3000"),
+            (self.bob, "SELL", "101.50", "0.1000"),
+            (self.alice, "BUY", "99.50", "0.1000"),
+            (self.alice, "BUY", "101.50", "0.1500"),  # takes 0.15 at 101.00 (the best ask)
+            (self.bob, "SELL", "99.00", "0.2500"),    # takes 0.1 at 99.50, 0.15 at 99.00
+        ]
+        for i in range(12):  # more levels than the checksum covers
+            script.append((self.bob, "SELL", "%d.00" % (110 + i), "0.0100"))
+        for who, side, price, qty in script:
+            st, body = self.place(who, m, side, price, qty)
+            self.assertEqual(st, 201, body)
+        st, body = self.place(self.alice, m, "BUY", "99.00", "0.0100")
+        self.assertEqual(st, 201, body)
+        last_order = body["order"]["orderId"]
+        self.ok("DELETE", "/api/orders/%s?mode=PAPER" % last_order, key=self.alice.trader_ak)
+
+        trades = []
+        depth_messages = 0
+        final_bids, final_asks = None, None
+        while True:
+            msg = self.recv(ws)
+            self.assertEqual(msg["channel"], channel)
+            if msg["type"] == "depth":
+                self.assertEqual(msg["prevSeq"], book.seq, msg)
+                self.assertEqual(msg["seq"], book.seq + 1, msg)
+                book.apply(msg)
+                self.assertEqual(msg["checksum"], book.checksum(), (msg, book.levels()))
+                depth_messages += 1
+                # The last command (the cancel) removes the 0.01 bid at 99.00 again.
+                final_bids, final_asks = book.levels()
+                if depth_messages == len(script) + 2:
+                    break
+            elif msg["type"] == "trade":
+                trades.append((msg["price"], msg["qty"], msg["takerSide"]))
+            else:
+                self.assertIn(msg["type"], ("summary", "price"), msg)
+        self.assertEqual(trades, [("101.00", "0.1500", "BUY"), ("99.50", "0.1000", "SELL"), ("99.00", "0.1500", "SELL")])
+        self.assertEqual(final_bids, [("99.00", "0.0500")])
+        self.assertEqual(final_asks[:3], [("101.00", "0.3500"), ("101.50", "0.1000"), ("102.00", "0.3000")])
+        # The REST depth agrees with the maintained book.
+        depth = self.ok("GET", "/api/depth?mode=PAPER&levels=50&market=" + harness.q(m))
+        self.assertEqual([tuple(x) for x in depth["bids"]], final_bids)
+        self.assertEqual([tuple(x) for x in depth["asks"]], final_asks)
+        self.ok("DELETE", "/api/orders?mode=PAPER&market=" + harness.q(m), key=self.bob.trader_ak)
+        self.ok("DELETE", "/api/orders?mode=PAPER&market=" + harness.q(m), key=self.alice.trader_ak)
+
+    def test_trader_channel_gets_own_orders_fills_and_account(self):
+        m = self.market()
+        ws = self.connect(self.alice)
+        channel = "trader.%s.PAPER" % self.alice.id
+        ws.send_json({"op": "subscribe", "channel": channel})
+        self.assertEqual(self.recv(ws), {"type": "subscribed", "channel": channel})
+        account = self.recv(ws)
+        self.assertEqual((account["type"], account["channel"]), ("account", channel))
+        self.assertIn("USDC", [b["asset"] for b in account["balances"]])
+
+        sell = self.place(self.bob, m, "SELL", "100.00", "0.1000")[1]["order"]
+        buy = self.place(self.alice, m, "BUY", "100.00", "0.1000")[1]["order"]
+        self.assertEqual(buy["status"], "FILLED")
+        seen = {"order": [], "fill": [], "account": []}
+        deadline_msgs = 50
+        while not (seen["order"] and seen["fill"] and seen["account"]) and deadline_msgs > 0:
+            msg = self.recv(ws)
+            deadline_msgs -= 1
+            self.assertEqual(msg["channel"], channel, msg)
+            seen.setdefault(msg["type"], []).append(msg)
+        accepted = [o["data"] for o in seen["order"] if o["data"]["event"] == "accepted"]
+        self.assertEqual([a["orderId"] for a in accepted], [buy["orderId"]])
+        fill = seen["fill"][0]["data"]
+        self.assertEqual((fill["takerOrderId"], fill["makerOrderId"], fill["price"], fill["qty"]),
+                         (buy["orderId"], sell["orderId"], "100.00", "0.1000"))
+        bal = {b["asset"]: b for b in seen["account"][-1]["balances"]}
+        rest = self.balances(self.alice)
+        self.assertEqual(bal["USDC"]["balance"], rest["USDC"]["balance"])
+        self.assertEqual(bal["sBTC"]["balance"], rest["sBTC"]["balance"])
+        # Bob's own events never reach Alice: his next order produces nothing here.
+        self.place(self.bob, m, "SELL", "150.00", "0.1000")
+        ws.send_json({"op": "ping", "id": "after"})
+        while True:
+            msg = self.recv(ws)
+            if msg.get("type") == "pong":
+                break
+            self.assertNotEqual(msg.get("type"), "order", msg)
+        self.ok("DELETE", "/api/orders?mode=PAPER&market=" + harness.q(m), key=self.bob.trader_ak)
+
+    def test_other_traders_channel_is_forbidden(self):
+        ws = self.connect(self.alice)
+        ws.send_json({"op": "subscribe", "channel": "trader.%s.PAPER" % self.bob.id, "id": "x"})
+        msg = self.recv(ws)
+        self.assertEqual((msg["type"], msg["code"], msg["id"]), ("error", "FORBIDDEN", "x"))
+        anon = self.connect()
+        anon.send_json({"op": "subscribe", "channel": "trader.%s.PAPER" % self.bob.id})
+        self.assertEqual(self.recv(anon)["code"], "FORBIDDEN")
+
+    def test_unknown_market_channel_and_bad_messages_are_errors(self):
+        ws = self.connect()
+        ws.send_json({"op": "subscribe", "channel": "market.NOPE/USDC.PAPER"})
+        self.assertEqual(self.recv(ws)["code"], "NOT_FOUND")
+        ws.send_text("not json")
+        self.assertEqual(self.recv(ws)["code"], "MALFORMED")
+        ws.send_json({"op": "dance"})
+        self.assertEqual(self.recv(ws)["code"], "MALFORMED")
+
+    def test_bad_key_refuses_the_handshake(self):
+        with self.assertRaises(HandshakeError) as e:
+            WsClient(self.server.port, "/ws?traderAk=cx_t_AAAAAAAAAAAA_" + "A" * 43, timeout=bound(10))
+        self.assertEqual(e.exception.status, 401)
+
+
+if __name__ == "__main__":
+    harness.main()
