@@ -1,0 +1,85 @@
+"""SIGTERM stops the server cleanly (exit 0); a new server on the same data directory has the same
+users, keys, sessions, markets, orders, balances and history."""
+import harness
+from harness import ServerTestCase, bound, q
+from wsclient import WsClient
+
+M = "RST/USDC"
+
+
+class Restart(ServerTestCase):
+    def snapshot(self, users):
+        out = {"markets": self.ok("GET", "/api/markets")["markets"],
+               "trades": self.ok("GET", "/api/trades?mode=PAPER&market=" + q(M))["trades"],
+               "klines": self.ok("GET", "/api/klines?mode=PAPER&interval=1m&market=" + q(M))["klines"],
+               # The feed's seq starts again with the process; the levels must not.
+               "depth": {k: v for k, v in self.ok("GET", "/api/depth?mode=PAPER&market=" + q(M)).items()
+                         if k != "seq"},
+               "durableSeq": self.ok("GET", "/readyz")["durableSeq"]}
+        for u in users:
+            k = u.trader_ak
+            out[u.email] = {
+                "me": self.ok("GET", "/api/user/me", key=k),
+                "balances": self.ok("GET", "/api/balances?mode=PAPER", key=k),
+                "open": self.ok("GET", "/api/orders?mode=PAPER", key=k),
+                "history": self.ok("GET", "/api/orders?mode=PAPER&status=all", key=k),
+                "fills": self.ok("GET", "/api/trades/history?mode=PAPER", key=k),
+                "points": self.ok("GET", "/api/trades/%s/paper-points" % u.id),
+            }
+        return out
+
+    def test_state_survives_sigterm_and_restart(self):
+        alice = self.login("ralice@example.com")
+        bob = self.login("rbob@example.com")
+        self.create_market(M)
+        self.deposit(bob, "sBTC", "2")
+        for price, qty in (("100.00", "0.3000"), ("101.00", "0.2000")):
+            self.assertEqual(self.place(bob, M, "SELL", price, qty)[0], 201)
+        self.assertEqual(self.place(alice, M, "BUY", "101.00", "0.4000")[0], 201)  # trades twice
+        st, resting = self.place(alice, M, "BUY", "95.00", "0.1000", clientOrderId="keep")
+        self.assertEqual(st, 201, resting)
+        st, gone = self.place(alice, M, "BUY", "94.00", "0.1000")
+        self.ok("DELETE", "/api/orders/%s?mode=PAPER" % gone["order"]["orderId"], key=alice.trader_ak)
+        keys_before = self.ok("GET", "/api/user/keys", token=alice.access)["keys"]
+        before = self.snapshot([alice, bob])
+        self.assertEqual(len(before["trades"]), 2)
+        self.assertEqual(len(before[alice.email]["open"]["orders"]), 1)
+
+        code = self.stop_server()
+        self.assertEqual(code, 0, "exit code after SIGTERM")
+        self.start_server()
+
+        after = self.snapshot([alice, bob])
+        for key in before:
+            self.assertEqual(after[key], before[key], key)
+        # The same keys, the same sessions (refresh tokens live in the read store).
+        st, tokens = self.http("POST", "/api/auth/refresh", {"refreshToken": alice.refresh})
+        self.assertEqual(st, 200, tokens)
+        keys_after = self.ok("GET", "/api/user/keys", token=tokens["accessToken"])["keys"]
+        strip = lambda ks: sorted((k["prefix"], k["kind"], k["active"]) for k in ks)
+        self.assertEqual(strip(keys_after), strip(keys_before))
+        again = self.login("ralice@example.com")
+        self.assertEqual((again.id, again.body["newUser"]), (alice.id, False))
+        # The client order id is still known; new orders get new ids.
+        st, dup = self.place(alice, M, "BUY", "95.00", "0.1000", clientOrderId="keep")
+        self.assertEqual((st, dup["duplicate"], dup["order"]["orderId"]), (200, True, resting["order"]["orderId"]))
+        st, new = self.place(alice, M, "BUY", "96.00", "0.1000")
+        self.assertEqual(st, 201, new)
+        old_ids = {o["orderId"] for o in before[alice.email]["history"]["orders"]} | {resting["order"]["orderId"]}
+        self.assertNotIn(new["order"]["orderId"], old_ids)
+        self.assertGreater(int(new["order"]["orderId"]), max(int(i) for i in old_ids))
+        # The live feed starts from the recovered book.
+        ws = WsClient(self.server.port, "/ws", timeout=bound(10))
+        try:
+            ws.send_json({"op": "subscribe", "channel": "market.%s.PAPER" % M})
+            self.assertEqual(ws.recv_json(timeout=bound(10))["type"], "subscribed")
+            snap = ws.recv_json(timeout=bound(10))
+            self.assertEqual(snap["type"], "depthSnapshot")
+            self.assertEqual(snap["bids"], [["96.00", "0.1000"], ["95.00", "0.1000"]])
+            self.assertEqual(snap["asks"], [["101.00", "0.1000"]])
+        finally:
+            ws.close()
+
+
+if __name__ == "__main__":
+    harness.main()
