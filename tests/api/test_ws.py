@@ -94,6 +94,11 @@ class WebSocket(ServerTestCase):
         self.create_market(symbol)
         return symbol
 
+    def test_checksum_matches_the_documented_examples(self):
+        self.assertEqual(crc32c(b"123456789"), 0xE3069283)
+        self.assertEqual(crc32c(b"59970.00:0.0100:60030.00:0.0100:59940.00:0.0100"), 851014410)
+        self.assertEqual(Book({"bids": [], "asks": [], "seq": 0}).checksum(), 0)
+
     def test_ping_pong(self):
         ws = self.connect()
         ws.send_json({"op": "ping", "id": "p1"})
@@ -134,10 +139,19 @@ class WebSocket(ServerTestCase):
         last_order = body["order"]["orderId"]
         self.ok("DELETE", "/api/orders/%s?mode=PAPER" % last_order, key=self.alice.trader_ak)
 
+        # The book as REST shows it once every command is answered: the feed must arrive there.
+        depth = self.ok("GET", "/api/depth?mode=PAPER&levels=50&market=" + harness.q(m))
+        final = ([tuple(x) for x in depth["bids"]], [tuple(x) for x in depth["asks"]])
+        self.assertEqual(final[0], [("99.00", "0.0500")])
+        self.assertEqual(final[1][:3], [("101.00", "0.3500"), ("101.50", "0.1000"), ("102.00", "0.3000")])
+        self.assertEqual(len(final[1]), 15)
+        expected_trades = [("101.00", "0.1500", "BUY"), ("99.50", "0.1000", "SELL"), ("99.00", "0.1500", "SELL")]
+
+        # Increments may cover one command or several (a group commit, a flush interval), but
+        # each follows the previous one exactly and its checksum matches the book kept here.
         trades = []
-        depth_messages = 0
-        final_bids, final_asks = None, None
-        while True:
+        increments = 0
+        while book.levels() != final or len(trades) < len(expected_trades):
             msg = self.recv(ws)
             self.assertEqual(msg["channel"], channel)
             if msg["type"] == "depth":
@@ -145,22 +159,16 @@ class WebSocket(ServerTestCase):
                 self.assertEqual(msg["seq"], book.seq + 1, msg)
                 book.apply(msg)
                 self.assertEqual(msg["checksum"], book.checksum(), (msg, book.levels()))
-                depth_messages += 1
-                # The last command (the cancel) removes the 0.01 bid at 99.00 again.
-                final_bids, final_asks = book.levels()
-                if depth_messages == len(script) + 2:
-                    break
+                increments += 1
             elif msg["type"] == "trade":
                 trades.append((msg["price"], msg["qty"], msg["takerSide"]))
+            elif msg["type"] == "trades":
+                trades += [(t["price"], t["qty"], t["takerSide"]) for t in msg["trades"]]
             else:
                 self.assertIn(msg["type"], ("summary", "price"), msg)
-        self.assertEqual(trades, [("101.00", "0.1500", "BUY"), ("99.50", "0.1000", "SELL"), ("99.00", "0.1500", "SELL")])
-        self.assertEqual(final_bids, [("99.00", "0.0500")])
-        self.assertEqual(final_asks[:3], [("101.00", "0.3500"), ("101.50", "0.1000"), ("102.00", "0.3000")])
-        # The REST depth agrees with the maintained book.
-        depth = self.ok("GET", "/api/depth?mode=PAPER&levels=50&market=" + harness.q(m))
-        self.assertEqual([tuple(x) for x in depth["bids"]], final_bids)
-        self.assertEqual([tuple(x) for x in depth["asks"]], final_asks)
+        self.assertEqual(trades, expected_trades)
+        self.assertGreaterEqual(increments, 1)
+        self.assertLessEqual(increments, len(script) + 2)
         self.ok("DELETE", "/api/orders?mode=PAPER&market=" + harness.q(m), key=self.bob.trader_ak)
         self.ok("DELETE", "/api/orders?mode=PAPER&market=" + harness.q(m), key=self.alice.trader_ak)
 
@@ -193,15 +201,17 @@ class WebSocket(ServerTestCase):
         rest = self.balances(self.alice)
         self.assertEqual(bal["USDC"]["balance"], rest["USDC"]["balance"])
         self.assertEqual(bal["sBTC"]["balance"], rest["sBTC"]["balance"])
-        # Bob's own events never reach Alice: his next order produces nothing here.
-        self.place(self.bob, m, "SELL", "150.00", "0.1000")
-        ws.send_json({"op": "ping", "id": "after"})
-        while True:
-            msg = self.recv(ws)
-            if msg.get("type") == "pong":
-                break
-            self.assertNotEqual(msg.get("type"), "order", msg)
+        # Bob's own events never reach Alice: between his order and her next one (the channel
+        # is in command order) only her own events arrive.
+        bobs = self.place(self.bob, m, "SELL", "150.00", "0.1000")[1]["order"]["orderId"]
+        mine = self.place(self.alice, m, "BUY", "50.00", "0.1000")[1]["order"]["orderId"]
+        msg, skipped = ws.recv_until(lambda x: x["type"] == "order" and x["data"]["orderId"] == mine,
+                                     timeout=bound(10))
+        for x in skipped:
+            self.assertNotIn(bobs, str(x))
+            self.assertNotEqual(x["type"], "order", x)
         self.ok("DELETE", "/api/orders?mode=PAPER&market=" + harness.q(m), key=self.bob.trader_ak)
+        self.ok("DELETE", "/api/orders?mode=PAPER&market=" + harness.q(m), key=self.alice.trader_ak)
 
     def test_other_traders_channel_is_forbidden(self):
         ws = self.connect(self.alice)
@@ -220,6 +230,84 @@ class WebSocket(ServerTestCase):
         self.assertEqual(self.recv(ws)["code"], "MALFORMED")
         ws.send_json({"op": "dance"})
         self.assertEqual(self.recv(ws)["code"], "MALFORMED")
+
+    def test_ids_are_echoed_as_strings_one_answer_per_channel(self):
+        m1, m2 = self.market(), self.market()
+        ws = self.connect()
+        ws.send_json({"op": "subscribe", "channels": ["market.%s.PAPER" % m1, "market.NOPE.PAPER",
+                                                      "market.%s.PAPER" % m2], "id": 7})
+        answers, snapshots = [], []
+        while len(answers) < 3 or len(snapshots) < 2:
+            msg = self.recv(ws)
+            (snapshots if msg["type"] == "depthSnapshot" else answers).append(msg)
+        self.assertEqual(len(answers), 3, answers)
+        self.assertEqual(sorted((a["type"], a.get("channel", a.get("code")), a["id"]) for a in answers),
+                         [("error", "NOT_FOUND", "7"), ("subscribed", "market.%s.PAPER" % m1, "7"),
+                          ("subscribed", "market.%s.PAPER" % m2, "7")])
+        # Subscribing again does nothing: the next answer is the pong.
+        ws.send_json({"op": "subscribe", "channel": "market.%s.PAPER" % m1, "id": "again"})
+        ws.send_json({"op": "ping", "id": 8})
+        self.assertEqual(self.recv(ws), {"type": "pong", "id": "8"})
+
+    def test_unsubscribe_stops_the_feed(self):
+        m = self.market()
+        ws = self.connect()
+        channel = "market.%s.PAPER" % m
+        ws.send_json({"op": "subscribe", "channel": channel})
+        self.assertEqual(self.recv(ws)["type"], "subscribed")
+        self.assertEqual(self.recv(ws)["type"], "depthSnapshot")
+        ws.send_json({"op": "unsubscribe", "channel": channel, "id": "u"})
+        self.assertEqual(self.recv(ws), {"type": "unsubscribed", "channel": channel, "id": "u"})
+        self.assertEqual(self.place(self.alice, m, "BUY", "10.00", "0.1000")[0], 201)
+        ws.send_json({"op": "ping"})
+        self.assertEqual(self.recv(ws), {"type": "pong"})
+        ws.send_json({"op": "unsubscribe", "channel": channel})
+        self.assertEqual(self.recv(ws)["code"], "NOT_FOUND")
+        # Subscribing again starts from a snapshot that holds the order.
+        ws.send_json({"op": "subscribe", "channel": channel})
+        self.assertEqual(self.recv(ws)["type"], "subscribed")
+        snap = self.recv(ws)
+        self.assertEqual(snap["bids"], [["10.00", "0.1000"]])
+        self.ok("DELETE", "/api/orders?mode=PAPER&market=" + harness.q(m), key=self.alice.trader_ak)
+
+    def test_deposits_and_self_trades_on_the_trader_channel(self):
+        m = self.market()
+        ws = self.connect(self.bob)
+        channel = "trader.%s.PAPER" % self.bob.id
+        ws.send_json({"op": "subscribe", "channel": channel})
+        self.assertEqual(self.recv(ws)["type"], "subscribed")
+        self.assertEqual(self.recv(ws)["type"], "account")
+        self.deposit(self.bob, "sETH", "1.5")
+        msg, _ = ws.recv_until(lambda x: x["type"] == "transfer", timeout=bound(10))
+        self.assertEqual((msg["data"]["event"], msg["data"]["asset"], msg["data"]["amount"]),
+                         ("deposited", "sETH", "1.50000000"))
+        msg, _ = ws.recv_until(lambda x: x["type"] == "account", timeout=bound(10))
+        self.assertIn("sETH", [b["asset"] for b in msg["balances"]])
+        # A self-trade (prevention off) is one fill message, not two.
+        self.assertEqual(self.place(self.bob, m, "SELL", "100.00", "0.1000")[0], 201)
+        st, body = self.place(self.bob, m, "BUY", "100.00", "0.1000", selfTradePrevention="NONE")
+        self.assertEqual((st, body["order"]["status"]), (201, "FILLED"), body)
+        # A later order of Bob's is the barrier: the channel is in command order.
+        later = self.place(self.bob, m, "BUY", "50.00", "0.1000")[1]["order"]["orderId"]
+        _, skipped = ws.recv_until(lambda x: x["type"] == "order" and x["data"]["orderId"] == later,
+                                   timeout=bound(10))
+        fills = [x for x in skipped if x["type"] == "fill"]
+        self.assertEqual(len(fills), 1, fills)
+        self.assertEqual(fills[0]["data"]["takerTrader"], fills[0]["data"]["makerTrader"])
+        self.ok("DELETE", "/api/orders?mode=PAPER&market=" + harness.q(m), key=self.bob.trader_ak)
+
+    def test_binary_and_oversized_messages_close_the_session(self):
+        from wsclient import Closed
+        ws = self.connect()
+        ws.send_binary(b"\x00\x01")
+        with self.assertRaises(Closed):
+            self.recv(ws)
+        self.assertEqual(ws.close_code, 1003)
+        ws = self.connect()
+        ws.send_text("x" * (64 * 1024 + 1))
+        with self.assertRaises(Closed):
+            self.recv(ws)
+        self.assertEqual(ws.close_code, 1009)
 
     def test_bad_key_refuses_the_handshake(self):
         with self.assertRaises(HandshakeError) as e:

@@ -83,6 +83,9 @@ class WsClient:
     def send_text(self, text):
         self._send_frame(OP_TEXT, text.encode("utf-8"))
 
+    def send_binary(self, data):
+        self._send_frame(OP_BINARY, data)
+
     def send_json(self, obj):
         self.send_text(json.dumps(obj))
 
