@@ -298,6 +298,15 @@ class ServerTestCase(unittest.TestCase):
         self.assertIn(status, expect, "%s %s -> %s %s" % (method, path, status, parsed))
         return parsed
 
+    def metric(self, name):
+        """A counter from /metrics (e.g. "cx_orders_accepted_total")."""
+        st, text = self.http("GET", "/metrics")
+        self.assertEqual(st, 200)
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                return int(line.split()[1])
+        raise AssertionError("no metric " + name)
+
     def assertError(self, status_body, status, code=None):
         st, body = status_body
         self.assertEqual(st, status, body)

@@ -65,6 +65,19 @@ class LoginFlow(ServerTestCase):
         self.assertError(self.verify(email, code), 401)
         self.assertEqual(self.http("GET", "/api/user/keys")[0], 401)
 
+    def test_login_codes_per_email_burst_of_3_then_429(self):
+        email = "eager@example.com"
+        codes = [self.request_code(email) for _ in range(3)]
+        st, headers, body = self.http_full("POST", "/api/auth/login/request", {"email": email})
+        self.assertEqual(st, 429, body)
+        self.assertError((st, body), 429, "RATE_LIMITED")
+        retry = [int(v) for k, v in headers if k.lower() == "retry-after"]
+        self.assertTrue(retry and 1 <= retry[0] <= 60, headers)
+        # A new code replaces the previous one: only the last works.
+        if codes[0] != codes[2]:
+            self.assertError(self.verify(email, codes[0]), 401)
+        self.assertEqual(self.verify(email, codes[2])[0], 200)
+
     def test_refresh_rotates_and_reuse_revokes_the_session(self):
         u = self.login("rotate@example.com")
         st, r1 = self.http("POST", "/api/auth/refresh", {"refreshToken": u.refresh})

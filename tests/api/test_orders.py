@@ -5,6 +5,7 @@ Every test trades on a market of its own (maker 2 bps, taker 5 bps, tick 0.01, l
 the arithmetic is known: notional in USDC units (6 decimals) = price units x qty units.
 """
 import itertools
+import threading
 
 import harness
 from harness import ServerTestCase, q
@@ -247,6 +248,43 @@ class Orders(ServerTestCase):
         other = self.placed(self.bob, m, "SELL", "200.00", "0.1000", clientOrderId="dup-1")
         self.assertNotEqual(other["orderId"], o["orderId"])
         self.ok("DELETE", "/api/orders?mode=PAPER&market=" + q(m), key=self.alice.trader_ak)
+        self.ok("DELETE", "/api/orders?mode=PAPER&market=" + q(m), key=self.bob.trader_ak)
+
+    def test_concurrent_resubmissions_place_one_order(self):
+        m = self.market()
+        before = self.balances(self.alice)
+        results = [None] * 6
+
+        def submit(i):
+            results[i] = self.place(self.alice, m, "BUY", "70.00", "0.1000", clientOrderId="race-1")
+        threads = [threading.Thread(target=submit, args=(i,)) for i in range(len(results))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=harness.bound(30))
+        statuses = sorted(st for st, _ in results)
+        self.assertEqual(statuses, [200] * 5 + [201], results)
+        ids = {body["order"]["orderId"] for _, body in results}
+        self.assertEqual(len(ids), 1, results)
+        self.assertTrue(all(body.get("duplicate") for st, body in results if st == 200))
+        live = self.open_orders(self.alice, market=m)
+        self.assertEqual([o["orderId"] for o in live], list(ids))
+        lock = 1000 * (7000 + fee(7000, 5))
+        self.assertEqual(units(self.balances(self.alice)["USDC"]["pending"]),
+                         units(before["USDC"]["pending"]) + lock)
+        self.ok("DELETE", "/api/orders?mode=PAPER&market=" + q(m), key=self.alice.trader_ak)
+
+    def test_client_order_id_of_a_filled_order_is_still_a_duplicate(self):
+        m = self.market()
+        self.placed(self.bob, m, "SELL", "100.00", "0.1000")
+        o = self.placed(self.alice, m, "BUY", "100.00", "0.1000", clientOrderId="filled-1")
+        self.assertEqual(o["status"], "FILLED")
+        self.placed(self.bob, m, "SELL", "100.00", "0.1000")
+        before = self.balances(self.alice)
+        st, body = self.place(self.alice, m, "BUY", "100.00", "0.1000", clientOrderId="filled-1")
+        self.assertEqual((st, body.get("duplicate"), body["order"]["orderId"]), (200, True, o["orderId"]), body)
+        self.assertEqual(body["order"]["status"], "FILLED")
+        self.assertEqual(self.balances(self.alice), before)
         self.ok("DELETE", "/api/orders?mode=PAPER&market=" + q(m), key=self.bob.trader_ak)
 
     def test_batch_places_and_cancels_in_one_command(self):

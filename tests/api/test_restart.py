@@ -2,7 +2,7 @@
 users, keys, sessions, markets, orders, balances and history."""
 import harness
 from harness import ServerTestCase, bound, q
-from wsclient import WsClient
+from wsclient import Closed, WsClient
 
 M = "RST/USDC"
 
@@ -12,10 +12,11 @@ class Restart(ServerTestCase):
         out = {"markets": self.ok("GET", "/api/markets")["markets"],
                "trades": self.ok("GET", "/api/trades?mode=PAPER&market=" + q(M))["trades"],
                "klines": self.ok("GET", "/api/klines?mode=PAPER&interval=1m&market=" + q(M))["klines"],
+               "fees": self.ok("GET", "/api/admin/fees", token=self.admin().access)["accounts"],
                # The feed's seq starts again with the process; the levels must not.
                "depth": {k: v for k, v in self.ok("GET", "/api/depth?mode=PAPER&market=" + q(M)).items()
                          if k != "seq"},
-               "durableSeq": self.ok("GET", "/readyz")["durableSeq"]}
+               }
         for u in users:
             k = u.trader_ak
             out[u.email] = {
@@ -27,6 +28,10 @@ class Restart(ServerTestCase):
                 "points": self.ok("GET", "/api/trades/%s/paper-points" % u.id),
             }
         return out
+
+    def admin_relogin(self):
+        # Access tokens are signed with a per-process secret (unless configured): log in again.
+        type(self)._admin = None
 
     def test_state_survives_sigterm_and_restart(self):
         alice = self.login("ralice@example.com")
@@ -45,10 +50,19 @@ class Restart(ServerTestCase):
         self.assertEqual(len(before["trades"]), 2)
         self.assertEqual(len(before[alice.email]["open"]["orders"]), 1)
 
+        watcher = WsClient(self.server.port, "/ws", timeout=bound(10))
+        watcher.send_json({"op": "ping"})
+        self.assertEqual(watcher.recv_json(timeout=bound(10)), {"type": "pong"})
         code = self.stop_server()
         self.assertEqual(code, 0, "exit code after SIGTERM")
+        # Open sessions were closed with 1001 "server shutting down".
+        with self.assertRaises(Closed):
+            watcher.recv_json(timeout=bound(10))
+        watcher.close()
+        self.assertEqual(watcher.close_code, 1001)
         self.start_server()
 
+        self.admin_relogin()
         after = self.snapshot([alice, bob])
         for key in before:
             self.assertEqual(after[key], before[key], key)
