@@ -86,8 +86,9 @@ void Api::add_trading_routes(net::Router& r) {
         if (it == recent_cids_.end()) return std::nullopt;
         CommandResult res;
         res.duplicate_of = it->second.order_id;
-        res.note = json::serialize(live_or_known_order_json(x, it->second.order_id,
-                                                            it->second.market, cid, m));
+        const RecentOrder& ro = it->second;
+        res.note = json::serialize(live_or_known_order_json(x, ro.order_id, ro.market, cid, m,
+                                                            ro.qty, ro.remaining, ro.closed));
         return res;
       };
     }
@@ -201,7 +202,10 @@ void Api::add_trading_routes(net::Router& r) {
     json::object cmd{{"cmd", "amendOrder"}, {"mode", mode_name(*mode)}, {"trader", who->user_id},
                      {"orderId", std::string(*req.param("orderId"))}};
     for (std::string_view f : {"price", "qty"}) {
-      if (const json::value* v = body->if_contains(f)) cmd[f] = *v;
+      if (const json::value* v = body->if_contains(f); v && !v->is_null()) cmd[f] = *v;
+    }
+    if (!cmd.contains("price") && !cmd.contains("qty")) {
+      return reply(error_response(400, "INVALID_ARGUMENT", "an amend names a price, a qty or both"));
     }
     submit(json::serialize(cmd), reply, [](CommandResult& res, const engine::Exchange&) {
       if (auto bad = rejection(res)) return std::move(*bad);

@@ -32,6 +32,7 @@ class BadInput(ServerTestCase):
             t.create_market("BAD/USDC")
             st, body = t.place(cls.u, "BAD/USDC", "BUY", "80.00", "0.1000")
             assert st == 201, body
+            cls.order_id = body["order"]["orderId"]
         except BaseException:
             cls.tearDownClass()
             raise
@@ -92,6 +93,21 @@ class BadInput(ServerTestCase):
                      "/api/orders?mode=TEST"):
             self.assertRefused("GET", path, status=400)
         self.assertRefused("DELETE", "/api/orders", status=400)
+
+    def test_bad_amends(self):
+        path = "/api/orders/" + self.order_id
+        # Neither price nor qty: nothing to do, and no no-op command either (fixed in routes_trading).
+        self.assertRefused("PATCH", path, {"mode": "PAPER"}, status=400)
+        self.assertRefused("PATCH", path, {"mode": "PAPER", "price": None, "qty": None}, status=400)
+        self.assertRefused("PATCH", path, {"mode": "PAPER", "qty": "0"}, status=400)
+        self.assertRefused("PATCH", path, {"mode": "PAPER", "price": "80.001"}, status=400)
+        self.assertRefused("PATCH", path, {"mode": "PAPER", "price": 81}, status=400)
+        self.assertRefused("PATCH", path, {"price": "81.00"}, status=400)
+        self.assertRefused("PATCH", path, {"mode": "REAL", "price": "81.00"}, status=404)
+        self.assertRefused("PATCH", "/api/orders/999", {"mode": "PAPER", "price": "81.00"}, status=404)
+        self.assertRefused("PATCH", "/api/orders/abc", {"mode": "PAPER", "price": "81.00"}, status=400)
+        self.assertRefused("DELETE", "/api/orders/abc?mode=PAPER", status=400)
+        self.assertRefused("DELETE", "/api/orders?mode=PAPER&market=NOPE", status=400)
 
     def test_bad_query_parameters(self):
         for path in ("/api/orders?mode=PAPER&status=history&limit=abc",
