@@ -69,17 +69,44 @@ Api::Slot& Api::slot() {
 
 void Api::record_client_ids(SeqNo seq, std::span<const engine::ExEvent> events,
                             const engine::Exchange& x) {
+  auto update = [&](OrderId id, Qty remaining, const char* closed) {
+    auto k = recent_by_id_.find(id);
+    if (k == recent_by_id_.end()) return;
+    auto it = recent_cids_.find(k->second);
+    if (it == recent_cids_.end() || it->second.order_id != id) return;
+    it->second.remaining = remaining;
+    if (closed != nullptr) it->second.closed = closed;
+  };
   for (const engine::ExEvent& e : events) {
-    if (e.type != engine::EventType::Accepted || e.cid_ref == 0) continue;
+    using engine::EventType;
+    if (e.type == EventType::Fill) {
+      update(e.order_id, e.remaining, nullptr);
+      update(e.maker_id, e.maker_remaining, nullptr);
+    } else if (e.type == EventType::Cancelled || e.type == EventType::Expired) {
+      update(e.order_id, 0, e.type == EventType::Cancelled ? "CANCELLED" : "EXPIRED");
+    } else if (e.type == EventType::Amended) {
+      auto k = recent_by_id_.find(e.order_id);
+      if (k != recent_by_id_.end()) {
+        if (auto it = recent_cids_.find(k->second); it != recent_cids_.end()) {
+          it->second.qty = e.qty;
+          it->second.remaining = e.remaining;
+        }
+      }
+    }
+    if (e.type != EventType::Accepted || e.cid_ref == 0) continue;
     std::string key = cid_key(e.trader, static_cast<engine::Mode>(e.mode), x.client_order_id(e.cid_ref));
-    recent_cids_[key] = RecentOrder{e.order_id, e.market, seq};
+    recent_cids_[key] = RecentOrder{e.order_id, e.market, seq, e.qty, e.qty, {}};
+    recent_by_id_[e.order_id] = key;
     recent_order_.emplace_back(seq, std::move(key));
   }
   // Orders the read store holds are found there; forget them here.
   const SeqNo projected = engine_.projected_seq();
   while (!recent_order_.empty() && recent_order_.front().first <= projected) {
     auto it = recent_cids_.find(recent_order_.front().second);
-    if (it != recent_cids_.end() && it->second.seq <= projected) recent_cids_.erase(it);
+    if (it != recent_cids_.end() && it->second.seq <= projected) {
+      recent_by_id_.erase(it->second.order_id);
+      recent_cids_.erase(it);
+    }
     recent_order_.pop_front();
   }
 }
@@ -215,7 +242,8 @@ net::WsHandlers Api::ws_handlers() {
   net::WsHandlers h;
   h.accept = [this](const net::Request& req) {
     auto who = std::make_shared<WsPrincipal>();
-    const bool has_key = req.query_value("traderAk").has_value();
+    const bool has_key =
+        req.query_value("traderAk").has_value() || req.header("x-trader-ak").has_value();
     const bool has_session = req.header("authorization").has_value() ||
                              cookie(req, "cx_access").has_value();
     if (has_key || has_session) {

@@ -112,12 +112,16 @@ class Api {
     OrderId order_id = 0;
     MarketId market = 0;
     SeqNo seq = 0;
+    Qty qty = 0;
+    Qty remaining = 0;
+    std::string closed;  ///< "CANCELLED" / "EXPIRED" once removed by either
   };
   void record_client_ids(SeqNo seq, std::span<const engine::ExEvent> events,
                          const engine::Exchange& x);
   static std::string cid_key(TraderId trader, engine::Mode mode, std::string_view cid);
   std::unordered_map<std::string, RecentOrder> recent_cids_;
   std::deque<std::pair<SeqNo, std::string>> recent_order_;
+  std::unordered_map<OrderId, std::string> recent_by_id_;
 
   EngineService& engine_;
   WsHub& hub_;

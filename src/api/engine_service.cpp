@@ -174,21 +174,28 @@ void EngineService::engine_loop() {
   std::vector<Applied> applied;
   auto last_command = Clock::now();
   for (;;) {
+    bool idle = false;
     {
       std::unique_lock lk(mutex_);
       const auto pred = [&] { return stopping_ || !queue_.empty(); };
+      auto until = Clock::now() + options_.idle_poll;
       if (options_.tick_interval.count() > 0) {
-        wake_.wait_until(lk, last_command + options_.tick_interval, pred);
-      } else {
-        wake_.wait(lk, pred);
+        until = std::min(until, last_command + options_.tick_interval);
       }
+      wake_.wait_until(lk, until, pred);
       if (queue_.empty() && stopping_) break;
       const std::size_t n = std::min(queue_.size(), options_.max_batch);
       batch.assign(std::make_move_iterator(queue_.begin()),
                    std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      idle = batch.empty();
     }
-    if (batch.empty()) {
+    if (idle) {
+      for (EngineListener* l : listeners_) l->on_idle(durable_->exchange());
+      if (options_.tick_interval.count() == 0 ||
+          Clock::now() < last_command + options_.tick_interval) {
+        continue;
+      }
       // Idle for tick_interval: let time pass so GTT orders expire.
       Item tick;
       tick.kind = Item::Kind::Body;

@@ -48,6 +48,8 @@ struct EngineOptions {
   /// A clock tick is sequenced when no command has been for this long (GTT expiry needs time to
   /// pass even when nobody trades). 0: never.
   std::chrono::milliseconds tick_interval{1000};
+  /// How often an idle engine wakes to call the listeners' on_idle (flushes of gathered feeds).
+  std::chrono::milliseconds idle_poll{5};
   std::size_t projector_batch = 2000;  ///< commands per read-store transaction at most
   /// Test hook: the time source in milliseconds since the epoch (default: system clock).
   std::function<Timestamp()> clock;
@@ -78,6 +80,8 @@ class EngineListener {
   virtual ~EngineListener() = default;
   virtual void on_command(const Committed& c, const engine::Exchange& x) = 0;
   virtual void on_batch_end(const engine::Exchange& x) = 0;
+  /// The engine woke with nothing to do (about every EngineOptions::idle_poll).
+  virtual void on_idle(const engine::Exchange&) {}
 };
 
 struct EngineStats {

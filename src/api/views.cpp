@@ -177,7 +177,8 @@ json::object placement_result_json(const CommandResult& r, const engine::Exchang
 }
 
 json::object live_or_known_order_json(const engine::Exchange& x, OrderId id, MarketId market,
-                                      std::string_view cid, engine::Mode mode) {
+                                      std::string_view cid, engine::Mode mode, Qty qty,
+                                      Qty remaining, std::string_view closed) {
   const engine::Market& m = x.market(market);
   json::object o{{"orderId", id_text(id)},
                  {"clientOrderId", cid},
@@ -196,7 +197,14 @@ json::object live_or_known_order_json(const engine::Exchange& x, OrderId id, Mar
       o["status"] = ord.remaining < ord.qty ? "PARTIAL" : "OPEN";
     });
   }
-  if (!live) o["status"] = "CLOSED";
+  if (!live) {
+    // Gone from the book: filled, or removed with what it had left.
+    const int qs = m.spec.qty_scale;
+    o["qty"] = dec(qty, qs);
+    o["filledQty"] = dec(qty - remaining, qs);
+    o["remainingQty"] = dec(0, qs);
+    o["status"] = closed.empty() ? (remaining == 0 ? "FILLED" : "CANCELLED") : std::string(closed);
+  }
   return o;
 }
 

@@ -28,7 +28,8 @@ boost::json::object placement_result_json(const CommandResult& r, const engine::
 /// known of it (id, market, client order id; its history is in the read store shortly).
 boost::json::object live_or_known_order_json(const engine::Exchange& x, OrderId id,
                                              MarketId market, std::string_view cid,
-                                             engine::Mode mode);
+                                             engine::Mode mode, Qty qty, Qty remaining,
+                                             std::string_view closed);
 /// {"orders": [...]} of a trader's live orders in a mode (one market if `market` is not empty).
 boost::json::object open_orders_json(const engine::Exchange& x, std::string_view trader,
                                      engine::Mode mode, std::string_view market);

@@ -3,6 +3,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+
 #include "core/decimal.hpp"
 #include "engine/asset.hpp"
 #include "journal/crc32c.hpp"
@@ -63,8 +65,9 @@ std::optional<Channel> parse_channel(std::string_view text) {
   return c;
 }
 
-WsHub::WsHub(EngineService& engine, std::size_t depth_levels)
-    : engine_(engine), depth_levels_(depth_levels) {}
+WsHub::WsHub(EngineService& engine, std::size_t depth_levels,
+             std::chrono::milliseconds flush_interval)
+    : engine_(engine), depth_levels_(depth_levels), flush_interval_(flush_interval) {}
 
 std::uint32_t WsHub::checksum(std::string_view text) {
   return journal::crc32c(std::as_bytes(std::span(text.data(), text.size())));
@@ -218,24 +221,24 @@ void WsHub::subscribe(const net::WsSessionPtr& s, const Channel& ch, std::string
     }
     MarketFeed& f = feed(*mid, x);
     name = f.channel;
-    if (by_session_[s->id()].insert(name).second) {
-      ack["channel"] = name;
-      if (!id.empty()) ack["id"] = id;
-      s->send(json::serialize(ack));
-      s->send(snapshot_text(f, depth_levels_));
-      f.subs.add(s);
-    }
+    // A repeated subscribe is acknowledged again with a fresh snapshot (a client that saw a
+    // gap resubscribes this way).
+    by_session_[s->id()].insert(name);
+    ack["channel"] = name;
+    if (!id.empty()) ack["id"] = id;
+    s->send(json::serialize(ack));
+    s->send(snapshot_text(f, depth_levels_));
+    f.subs.add(s);
     return;
   }
   name = "trader." + ch.name + "." + std::string(mode_text(ch.mode));
   auto& tf = traders_[{ch.name, static_cast<int>(ch.mode)}];
-  if (by_session_[s->id()].insert(name).second) {
-    ack["channel"] = name;
-    if (!id.empty()) ack["id"] = id;
-    s->send(json::serialize(ack));
-    tf.subs.add(s);
-    if (x.trader_id(ch.name)) send_account(ch.name, ch.mode, tf, x);
-  }
+  by_session_[s->id()].insert(name);
+  ack["channel"] = name;
+  if (!id.empty()) ack["id"] = id;
+  s->send(json::serialize(ack));
+  tf.subs.add(s);
+  if (x.trader_id(ch.name)) send_account(ch.name, ch.mode, tf, x);
 }
 
 void WsHub::unsubscribe(const net::WsSessionPtr& s, const Channel& ch, std::string id) {
@@ -279,8 +282,7 @@ void WsHub::forget(std::uint64_t session_id) {
 }
 
 void WsHub::on_command(const Committed& c, const engine::Exchange& x) {
-  // Depth: apply the levels this command changed, then one increment per market.
-  std::vector<MarketId> depth_markets;
+  // Depth: apply the levels this command changed; increments go out at the next flush.
   for (const engine::ExEvent& e : c.raw) {
     if (e.type == EventType::MarketCreated) {
       feed(e.market, x);
@@ -300,32 +302,8 @@ void WsHub::on_command(const Committed& c, const engine::Exchange& x) {
     } else {
       f.depth.asks[e.price] = {e.qty, e.count};
     }
-    if (f.changed.empty()) depth_markets.push_back(e.market);
     f.changed.emplace_back(bid, e.price);
-  }
-  for (MarketId id : depth_markets) {
-    MarketFeed& f = *markets_[id];
-    ++f.seq;
     f.touched = true;
-    if (f.subs.size() > 0) {
-      json::array bids, asks;
-      for (const auto& [bid, price] : f.changed) {
-        Qty q = 0;
-        if (bid) {
-          if (auto it = f.depth.bids.find(price); it != f.depth.bids.end()) q = it->second.first;
-        } else if (auto it = f.depth.asks.find(price); it != f.depth.asks.end()) {
-          q = it->second.first;
-        }
-        (bid ? bids : asks)
-            .push_back(json::array{json::string(format_decimal(price, f.price_scale)),
-                                   json::string(format_decimal(q, f.qty_scale))});
-      }
-      json::object o{{"channel", f.channel}, {"type", "depth"}, {"seq", f.seq},
-                     {"prevSeq", f.seq - 1}, {"bids", std::move(bids)},
-                     {"asks", std::move(asks)}, {"checksum", top_checksum(f)}};
-      f.subs.broadcast(json::serialize(o));
-    }
-    f.changed.clear();
   }
 
   // Trades, prices and the traders' own events.
@@ -343,20 +321,20 @@ void WsHub::on_command(const Committed& c, const engine::Exchange& x) {
       if (m) {
         MarketFeed& f = feed(*m, x);
         f.touched = true;
-        if (f.subs.size() > 0) {
-          json::object out{{"channel", f.channel},
-                           {"type", kind == "fill" ? "trade" : "price"},
-                           {"ts", c.ts}};
-          if (kind == "fill") {
-            out["price"] = o.at("price");
-            out["qty"] = o.at("qty");
-            out["takerSide"] = o.at("takerSide");
-            out["seq"] = c.seq;
-          } else {
-            out["index"] = o.at("index");
-            out["mark"] = o.at("mark");
+        if (kind == "fill") {
+          if (f.subs.size() > 0) {
+            f.trades.push_back(json::object{{"price", o.at("price")},
+                                            {"qty", o.at("qty")},
+                                            {"takerSide", o.at("takerSide")},
+                                            {"ts", c.ts},
+                                            {"seq", c.seq}});
           }
-          f.subs.broadcast(json::serialize(out));
+        } else if (f.subs.size() > 0) {
+          f.subs.broadcast(json::serialize(json::object{{"channel", f.channel},
+                                                        {"type", "price"},
+                                                        {"ts", c.ts},
+                                                        {"index", o.at("index")},
+                                                        {"mark", o.at("mark")}}));
         }
       }
     }
@@ -418,7 +396,54 @@ void WsHub::send_account(const std::string& trader, Mode mode, TraderFeed& tf,
                                                  {"positions", std::move(positions)}}));
 }
 
+void WsHub::flush(bool force) {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& fp : markets_) {
+    if (!fp || (fp->changed.empty() && fp->trades.empty())) continue;
+    MarketFeed& f = *fp;
+    if (!force && now - f.last_flush < flush_interval_) continue;
+    f.last_flush = now;
+    if (!f.changed.empty()) {
+      // One increment: the final state of every level that changed, each once.
+      std::sort(f.changed.begin(), f.changed.end());
+      f.changed.erase(std::unique(f.changed.begin(), f.changed.end()), f.changed.end());
+      ++f.seq;
+      if (f.subs.size() > 0) {
+        json::array bids, asks;
+        for (const auto& [bid, price] : f.changed) {
+          Qty q = 0;
+          if (bid) {
+            if (auto it = f.depth.bids.find(price); it != f.depth.bids.end()) q = it->second.first;
+          } else if (auto it = f.depth.asks.find(price); it != f.depth.asks.end()) {
+            q = it->second.first;
+          }
+          (bid ? bids : asks)
+              .push_back(json::array{json::string(format_decimal(price, f.price_scale)),
+                                     json::string(format_decimal(q, f.qty_scale))});
+        }
+        // Best first, as in the snapshot.
+        std::reverse(bids.begin(), bids.end());
+        json::object o{{"channel", f.channel}, {"type", "depth"}, {"seq", f.seq},
+                       {"prevSeq", f.seq - 1}, {"bids", std::move(bids)},
+                       {"asks", std::move(asks)}, {"checksum", top_checksum(f)}};
+        f.subs.broadcast(json::serialize(o));
+      }
+      f.changed.clear();
+    }
+    if (!f.trades.empty()) {
+      if (f.subs.size() > 0) {
+        f.subs.broadcast(json::serialize(json::object{
+            {"channel", f.channel}, {"type", "trades"}, {"trades", std::move(f.trades)}}));
+      }
+      f.trades = json::array{};
+    }
+  }
+}
+
+void WsHub::on_idle(const engine::Exchange&) { flush(false); }
+
 void WsHub::on_batch_end(const engine::Exchange& x) {
+  flush(false);
   for (auto& [key, tf] : traders_) {
     if (!tf.touched) continue;
     tf.touched = false;

@@ -10,6 +10,8 @@
 ///
 /// Threading: on_* run on the engine thread; handle_message() on any I/O thread.
 
+#include <boost/json/array.hpp>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -44,7 +46,11 @@ std::optional<Channel> parse_channel(std::string_view text);
 
 class WsHub final : public EngineListener {
  public:
-  explicit WsHub(EngineService& engine, std::size_t depth_levels = 20);
+  /// `flush_interval`: depth increments and trades are gathered per market and sent at most
+  /// this often (0: at the end of every engine batch), one `depth` and one `trades` message per
+  /// market and flush.
+  explicit WsHub(EngineService& engine, std::size_t depth_levels = 20,
+                 std::chrono::milliseconds flush_interval = std::chrono::milliseconds(0));
 
   /// Loads the depth of every market as it stands (before the engine thread starts).
   void init(const engine::Exchange& x);
@@ -59,6 +65,7 @@ class WsHub final : public EngineListener {
 
   void on_command(const Committed& c, const engine::Exchange& x) override;
   void on_batch_end(const engine::Exchange& x) override;
+  void on_idle(const engine::Exchange& x) override;
 
   /// Checksum of the top 10 levels (docs/websocket.md).
   static std::uint32_t checksum(std::string_view text);
@@ -75,7 +82,9 @@ class WsHub final : public EngineListener {
     Depth depth;
     std::uint64_t seq = 0;  ///< depth sequence: +1 per increment
     net::WsGroup subs;
-    std::vector<std::pair<bool, Price>> changed;  ///< (is bid, price) in this command
+    std::vector<std::pair<bool, Price>> changed;  ///< (is bid, price) since the last flush
+    boost::json::array trades;                    ///< trades since the last flush
+    std::chrono::steady_clock::time_point last_flush{};
     Timestamp last_summary = 0;
     bool touched = false;
   };
@@ -90,11 +99,14 @@ class WsHub final : public EngineListener {
   void unsubscribe(const net::WsSessionPtr& s, const Channel& ch, std::string id);
   std::string snapshot_text(const MarketFeed& f, std::size_t levels) const;
   std::uint32_t top_checksum(const MarketFeed& f) const;
+  /// Sends what each market gathered, if its flush interval has passed (or `force`).
+  void flush(bool force);
   void send_account(const std::string& trader, engine::Mode mode, TraderFeed& tf,
                     const engine::Exchange& x);
 
   EngineService& engine_;
   std::size_t depth_levels_;
+  std::chrono::milliseconds flush_interval_;
   // Engine thread only:
   std::vector<std::unique_ptr<MarketFeed>> markets_;  ///< by market id
   std::map<std::pair<std::string, int>, TraderFeed> traders_;

@@ -122,6 +122,8 @@ std::vector<Setter> setters() {
                                        &Config::request_timeout_ms, 100, 3'600'000));
   v.push_back(int_setter<std::size_t>("server.max_connections", "CX_MAX_CONNECTIONS", "",
                                       &Config::max_connections, 1, 1'000'000));
+  v.push_back(int_setter<std::int64_t>("server.ws_flush_ms", "CX_WS_FLUSH_MS", "",
+                                       &Config::ws_flush_ms, 0, 10'000));
   {
     Setter s{"data.dir", "CX_DATA_DIR", "--data", {}, {}};
     s.from_text = [](Config& c, std::string_view t) -> Result<void> {
@@ -205,6 +207,15 @@ std::vector<Setter> setters() {
         return fail(ErrorCode::InvalidArgument, "log.level: trace, debug, info, warn or error");
       }
       return text(c, t);
+    };
+    auto tml = s.from_toml;
+    s.from_toml = [tml](Config& c, const toml::node& n) -> Result<void> {
+      auto v2 = n.value<std::string>();
+      if (!v2 || (*v2 != "trace" && *v2 != "debug" && *v2 != "info" && *v2 != "warn" &&
+                  *v2 != "error")) {
+        return fail(ErrorCode::InvalidArgument, "log.level: trace, debug, info, warn or error");
+      }
+      return tml(c, n);
     };
     v.push_back(std::move(s));
   }

@@ -22,6 +22,7 @@ struct Config {
   std::int64_t idle_timeout_ms = 30'000;
   std::int64_t request_timeout_ms = 10'000;
   std::size_t max_connections = 20'000;
+  std::int64_t ws_flush_ms = 0;  ///< market feed increments gathered this long (0: per batch)
   // [data]
   std::filesystem::path data_dir = "data";
   std::uint64_t snapshot_every = 1'000'000;  ///< commands between snapshots; 0: only at stop

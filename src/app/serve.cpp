@@ -115,7 +115,7 @@ int run_serve(const std::vector<std::string>& args) {
                  std::to_string(c.smtp_port);
   }
 
-  api::WsHub hub(**engine);
+  api::WsHub hub(**engine, 20, std::chrono::milliseconds(c.ws_flush_ms));
   hub.init((*engine)->exchange_unsynchronized());
   (*engine)->add_listener(&hub);
   auto metrics = std::make_shared<net::ServerMetrics>();

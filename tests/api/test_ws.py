@@ -244,9 +244,11 @@ class WebSocket(ServerTestCase):
         self.assertEqual(sorted((a["type"], a.get("channel", a.get("code")), a["id"]) for a in answers),
                          [("error", "NOT_FOUND", "7"), ("subscribed", "market.%s.PAPER" % m1, "7"),
                           ("subscribed", "market.%s.PAPER" % m2, "7")])
-        # Subscribing again does nothing: the next answer is the pong.
+        # Subscribing again is answered again, with a fresh snapshot (how a client resyncs).
         ws.send_json({"op": "subscribe", "channel": "market.%s.PAPER" % m1, "id": "again"})
         ws.send_json({"op": "ping", "id": 8})
+        self.assertEqual(self.recv(ws), {"type": "subscribed", "channel": "market.%s.PAPER" % m1, "id": "again"})
+        self.assertEqual(self.recv(ws)["type"], "depthSnapshot")
         self.assertEqual(self.recv(ws), {"type": "pong", "id": "8"})
 
     def test_unsubscribe_stops_the_feed(self):
