@@ -162,5 +162,20 @@ class RateLimit(ServerTestCase):
         self.ok("GET", "/api/orders?mode=PAPER", key=b.trader_ak)
 
 
+class IpRateLimit(ServerTestCase):
+    server_env = {"CX_RATE_IP_BURST": "6", "CX_RATE_IP_REFILL_MS": "3600000"}
+
+    def test_public_routes_burst_then_429_with_retry_after(self):
+        for _ in range(6):
+            self.ok("GET", "/api/markets")
+        st, headers, body = self.http_full("GET", "/api/klines?mode=PAPER&market=X")
+        self.assertError((st, body), 429, "RATE_LIMITED")
+        retry = [int(v) for k, v in headers if k.lower() == "retry-after"]
+        self.assertTrue(retry and 1 <= retry[0] <= 3600, headers)
+        # Health checks are not limited.
+        self.assertEqual(self.http("GET", "/healthz")[0], 200)
+        self.assertEqual(self.http("GET", "/readyz")[0], 200)
+
+
 if __name__ == "__main__":
     harness.main()

@@ -250,6 +250,28 @@ class Orders(ServerTestCase):
         self.ok("DELETE", "/api/orders?mode=PAPER&market=" + q(m), key=self.alice.trader_ak)
         self.ok("DELETE", "/api/orders?mode=PAPER&market=" + q(m), key=self.bob.trader_ak)
 
+    def test_batch_with_a_refused_subcommand_answers_the_refusal_but_applies_the_rest(self):
+        # As docs/openapi.yaml says (a hazard: the client sees an error although orders were
+        # placed; it must list its open orders before retrying).
+        m = self.market()
+        st, body = self.http("POST", "/api/orders/batch",
+                             {"mode": "PAPER", "cancels": [{"orderId": "999"}],
+                              "orders": [{"market": m, "side": "BUY", "type": "LIMIT", "price": "11.00",
+                                          "qty": "0.1000", "clientOrderId": "applied-anyway"}]},
+                             key=self.alice.trader_ak)
+        self.assertError((st, body), 404, "ORDER_NOT_FOUND")
+        self.assertEqual([o["clientOrderId"] for o in self.open_orders(self.alice, market=m)], ["applied-anyway"])
+        # Batches do not deduplicate client order ids: a live one is a conflict.
+        st, body = self.http("POST", "/api/orders/batch",
+                             {"mode": "PAPER", "orders": [{"market": m, "side": "BUY", "type": "LIMIT", "price": "12.00",
+                                                           "qty": "0.1000", "clientOrderId": "applied-anyway"}]},
+                             key=self.alice.trader_ak)
+        self.assertError((st, body), 409, "DUPLICATE_CLIENT_ORDER_ID")
+        res = self.ok("POST", "/api/orders/batch", {"mode": "PAPER", "cancels": [{"clientOrderId": "applied-anyway"}]},
+                      key=self.alice.trader_ak, expect=201)
+        self.assertEqual([e["clientOrderId"] for e in res["events"] if e["event"] == "cancelled"], ["applied-anyway"])
+        self.assertEqual(self.open_orders(self.alice, market=m), [])
+
     def test_concurrent_resubmissions_place_one_order(self):
         m = self.market()
         before = self.balances(self.alice)
