@@ -213,6 +213,21 @@ class WebSocket(ServerTestCase):
         self.ok("DELETE", "/api/orders?mode=PAPER&market=" + harness.q(m), key=self.bob.trader_ak)
         self.ok("DELETE", "/api/orders?mode=PAPER&market=" + harness.q(m), key=self.alice.trader_ak)
 
+    def test_session_token_opens_the_trader_channel_and_rejections_arrive(self):
+        m = self.market()
+        ws = WsClient(self.server.port, "/ws", headers={"Authorization": "Bearer " + self.alice.access},
+                      timeout=bound(10))
+        self.addCleanup(ws.close)
+        channel = "trader.%s.PAPER" % self.alice.id
+        ws.send_json({"op": "subscribe", "channel": channel})
+        self.assertEqual(self.recv(ws)["type"], "subscribed")
+        self.assertEqual(self.recv(ws)["type"], "account")
+        st, body = self.place(self.alice, m, "BUY", "1000.00", "100.0000", clientOrderId="too-big")
+        self.assertError((st, body), 422, "INSUFFICIENT_BALANCE")
+        msg, _ = ws.recv_until(lambda x: x["type"] == "order", timeout=bound(10))
+        self.assertEqual((msg["data"]["event"], msg["data"]["reason"], msg["data"]["clientOrderId"]),
+                         ("rejected", "INSUFFICIENT_BALANCE", "too-big"))
+
     def test_other_traders_channel_is_forbidden(self):
         ws = self.connect(self.alice)
         ws.send_json({"op": "subscribe", "channel": "trader.%s.PAPER" % self.bob.id, "id": "x"})
