@@ -27,8 +27,7 @@ long env_or(const char* name, long fallback) {
 void orders() {
   ServerProcess srv(cxmpute_binary(), {"CX_RATE_KEY_BURST=0", "CX_RATE_IP_BURST=0",
                                        "CX_ADMIN_EMAILS=admin@bench.local"});
-  const auto [admin_token, admin_key] = srv.login("admin@bench.local");
-  (void)admin_key;
+  const std::string admin_token = srv.login("admin@bench.local").access;
   const HttpResult m = http(
       srv.port(), "POST", "/api/admin/markets",
       R"({"mode":"PAPER","symbol":"BENCH-PERP","kind":"PERP","underlying":"BENCH","tickSize":"0.01","lotSize":"1","makerFeeBps":0,"takerFeeBps":0})",
@@ -40,7 +39,7 @@ void orders() {
   constexpr int kUsers = 16;
   std::vector<std::string> keys;
   for (int u = 0; u < kUsers; ++u) {
-    keys.push_back(srv.login("trader" + std::to_string(u) + "@bench.local").second);
+    keys.push_back(srv.login("trader" + std::to_string(u) + "@bench.local").trader_key);
   }
   // Prices for the PERP need a mark; give it one.
   const std::size_t conns = static_cast<std::size_t>(env_or("CX_BENCH_CONNECTIONS", 256));

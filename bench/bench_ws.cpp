@@ -14,6 +14,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -80,8 +83,26 @@ int ws_connect(std::uint16_t port) {
   return fd;
 }
 
+/// A plain TCP connection to 127.0.0.1:port (blocking); -1 on failure.
+int connect_plain(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+char chunk_sender[1 << 16];
+
 /// Sends one masked text frame.
-[[maybe_unused]] bool ws_send(int fd, std::string_view text) {
+bool ws_send(int fd, std::string_view text) {
   std::string f;
   f += static_cast<char>(0x81);
   if (text.size() < 126) {
@@ -95,6 +116,217 @@ int ws_connect(std::uint16_t port) {
   f.append(mask, 4);
   for (std::size_t i = 0; i < text.size(); ++i) f += static_cast<char>(text[i] ^ mask[i % 4]);
   return ::send(fd, f.data(), f.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(f.size());
+}
+
+/// Reads whole server frames out of `buf`; calls `on_text(payload)` for each text frame.
+template <class F>
+void drain_frames(std::string& buf, F&& on_text) {
+  std::size_t off = 0;
+  for (;;) {
+    if (buf.size() - off < 2) break;
+    const auto b0 = static_cast<unsigned char>(buf[off]);
+    const auto b1 = static_cast<unsigned char>(buf[off + 1]);
+    std::size_t len = b1 & 0x7F;
+    std::size_t head = 2;
+    if (len == 126) {
+      if (buf.size() - off < 4) break;
+      len = (static_cast<std::size_t>(static_cast<unsigned char>(buf[off + 2])) << 8) |
+            static_cast<unsigned char>(buf[off + 3]);
+      head = 4;
+    } else if (len == 127) {
+      if (buf.size() - off < 10) break;
+      len = 0;
+      for (int i = 0; i < 8; ++i) len = (len << 8) | static_cast<unsigned char>(buf[off + 2 + static_cast<std::size_t>(i)]);
+      head = 10;
+    }
+    if (buf.size() - off < head + len) break;
+    if ((b0 & 0x0F) == 1) on_text(std::string_view(buf).substr(off + head, len));
+    off += head + len;
+  }
+  buf.erase(0, off);
+}
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void fanout() {
+  raise_fd_limit();
+  const std::size_t n = static_cast<std::size_t>(env_or("CX_BENCH_WS_SUBSCRIBERS", 1000));
+  const long rate = env_or("CX_BENCH_TRADES_PER_S", 5000);
+  const long seconds = env_or("CX_BENCH_SECONDS", 5);
+  const std::string flush = "CX_WS_FLUSH_MS=" + std::to_string(env_or("CX_BENCH_WS_FLUSH_MS", 20));
+  ServerProcess srv(cxmpute_binary(), {"CX_RATE_KEY_BURST=0", "CX_RATE_IP_BURST=0",
+                                       "CX_ADMIN_EMAILS=admin@bench.local",
+                                       "CX_MAX_CONNECTIONS=100000", flush});
+  const auto admin = srv.login("admin@bench.local");
+  const auto maker = srv.login("maker@bench.local");
+  const auto taker = srv.login("taker@bench.local");
+  const std::vector<std::pair<std::string, std::string>> as_admin{
+      {"Authorization", "Bearer " + admin.access}};
+  HttpResult r = http(srv.port(), "POST", "/api/admin/markets",
+                      R"({"mode":"PAPER","symbol":"FAN-PERP","kind":"PERP","underlying":"FAN","tickSize":"0.01","lotSize":"1"})",
+                      as_admin);
+  if (r.status != 201) throw std::runtime_error("market: " + r.body);
+  for (const auto* who : {&maker, &taker}) {
+    r = http(srv.port(), "POST", "/api/admin/deposit",
+             R"({"mode":"PAPER","trader":")" + who->user_id + R"(","asset":"USDC","amount":"100000000"})",
+             as_admin);
+    if (r.status != 200) throw std::runtime_error("deposit: " + r.body);
+  }
+  r = http(srv.port(), "POST", "/api/orders",
+           R"({"mode":"PAPER","market":"FAN-PERP","side":"SELL","type":"LIMIT","price":"1.00","qty":"100000000"})",
+           {{"X-Trader-Ak", maker.trader_key}});
+  if (r.status != 201) throw std::runtime_error("maker order: " + r.body);
+
+  // Subscribers, each waiting for its snapshot.
+  std::vector<int> fds;
+  std::vector<std::string> bufs(n);
+  std::vector<std::uint64_t> got(n, 0);
+  std::vector<bool> ready(n, false);
+  for (std::size_t i = 0; i < n; ++i) {
+    const int fd = ws_connect(srv.port());
+    if (fd < 0) throw std::runtime_error("websocket connect failed");
+    ws_send(fd, R"({"op":"subscribe","channel":"market.FAN-PERP.PAPER"})");
+    fds.push_back(fd);
+  }
+  std::vector<pollfd> pfd(n);
+  for (std::size_t i = 0; i < n; ++i) pfd[i] = {fds[i], POLLIN, 0};
+  std::array<std::uint64_t, 10001> lag_hist{};  // 1 ms buckets, the last one is "10 s or more"
+  std::uint64_t lag_count = 0;
+  char chunk[1 << 16];
+  auto receive = [&](int timeout_ms) {
+    if (::poll(pfd.data(), pfd.size(), timeout_ms) <= 0) return;
+    const std::int64_t now = wall_ms();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const ssize_t k = ::recv(fds[i], chunk, sizeof chunk, 0);
+      if (k <= 0) continue;
+      bufs[i].append(chunk, static_cast<std::size_t>(k));
+      drain_frames(bufs[i], [&](std::string_view text) {
+        if (text.find("\"depthSnapshot\"") != std::string_view::npos) ready[i] = true;
+        if (text.find("\"type\":\"trades\"") == std::string_view::npos) return;
+        for (std::size_t p = text.find("\"ts\":"); p != std::string_view::npos;
+             p = text.find("\"ts\":", p + 5)) {
+          const std::int64_t ts = std::atoll(text.data() + p + 5);
+          const std::int64_t lag = std::max<std::int64_t>(0, now - ts);
+          ++lag_hist[static_cast<std::size_t>(std::min<std::int64_t>(lag, 10000))];
+          ++lag_count;
+          ++got[i];
+        }
+      });
+    }
+  };
+  const auto ready_by = Clock::now() + std::chrono::seconds(60);
+  while (std::count(ready.begin(), ready.end(), true) < static_cast<long>(n) && Clock::now() < ready_by) {
+    receive(50);
+  }
+
+  // The taker: IOC buys of one contract at 1.00, paced at `rate`, over 32 keep-alive connections.
+  std::atomic<std::uint64_t> filled{0};
+  std::atomic<bool> done{false};
+  std::thread sender([&] {
+    const std::string body =
+        R"({"mode":"PAPER","market":"FAN-PERP","side":"BUY","type":"LIMIT","timeInForce":"IOC","price":"1.00","qty":"1"})";
+    const std::string req = "POST /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Trader-Ak: " +
+                            taker.trader_key + "\r\nContent-Type: application/json\r\nContent-Length: " +
+                            std::to_string(body.size()) + "\r\n\r\n" + body;
+    constexpr std::size_t kConns = 32;
+    std::vector<int> cs;
+    std::vector<std::string> in(kConns);
+    std::vector<bool> busy(kConns, false);
+    for (std::size_t i = 0; i < kConns; ++i) cs.push_back(connect_plain(srv.port()));
+    const auto start = Clock::now();
+    const auto end = start + std::chrono::seconds(seconds);
+    std::uint64_t sent = 0;
+    std::vector<pollfd> p(kConns);
+    while (Clock::now() < end) {
+      const auto due = static_cast<std::uint64_t>(
+          std::chrono::duration<double>(Clock::now() - start).count() * static_cast<double>(rate));
+      for (std::size_t i = 0; i < kConns && sent < due; ++i) {
+        if (busy[i]) continue;
+        if (::send(cs[i], req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+          busy[i] = true;
+          ++sent;
+        }
+      }
+      for (std::size_t i = 0; i < kConns; ++i) p[i] = {cs[i], POLLIN, 0};
+      if (::poll(p.data(), p.size(), 1) <= 0) continue;
+      for (std::size_t i = 0; i < kConns; ++i) {
+        if (!(p[i].revents & POLLIN)) continue;
+        const ssize_t k = ::recv(cs[i], chunk_sender, sizeof chunk_sender, 0);
+        if (k <= 0) continue;
+        in[i].append(chunk_sender, static_cast<std::size_t>(k));
+        const auto head = in[i].find("\r\n\r\n");
+        if (head == std::string::npos) continue;
+        const auto cl = in[i].find("Content-Length: ");
+        const std::size_t len = cl == std::string::npos ? 0 : static_cast<std::size_t>(std::atoll(in[i].c_str() + cl + 16));
+        if (in[i].size() < head + 4 + len) continue;
+        if (in[i].find("\"FILLED\"") != std::string::npos) filled.fetch_add(1);
+        in[i].clear();
+        busy[i] = false;
+      }
+    }
+    // Let the last answers arrive.
+    const auto drain_by = Clock::now() + std::chrono::seconds(5);
+    while (Clock::now() < drain_by && std::count(busy.begin(), busy.end(), true) > 0) {
+      for (std::size_t i = 0; i < kConns; ++i) p[i] = {cs[i], POLLIN, 0};
+      if (::poll(p.data(), p.size(), 10) <= 0) continue;
+      for (std::size_t i = 0; i < kConns; ++i) {
+        if (!(p[i].revents & POLLIN)) continue;
+        const ssize_t k = ::recv(cs[i], chunk_sender, sizeof chunk_sender, 0);
+        if (k <= 0) {
+          busy[i] = false;
+          continue;
+        }
+        in[i].append(chunk_sender, static_cast<std::size_t>(k));
+        const auto head = in[i].find("\r\n\r\n");
+        if (head == std::string::npos) continue;
+        const auto cl = in[i].find("Content-Length: ");
+        const std::size_t len = cl == std::string::npos ? 0 : static_cast<std::size_t>(std::atoll(in[i].c_str() + cl + 16));
+        if (in[i].size() < head + 4 + len) continue;
+        if (in[i].find("\"FILLED\"") != std::string::npos) filled.fetch_add(1);
+        in[i].clear();
+        busy[i] = false;
+      }
+    }
+    for (int fd : cs) ::close(fd);
+    done = true;
+  });
+  while (!done) receive(5);
+  sender.join();
+  const std::uint64_t trades = filled.load();
+  const auto settle_by = Clock::now() + std::chrono::seconds(15);
+  auto complete = [&] {
+    return static_cast<std::size_t>(std::count_if(got.begin(), got.end(),
+                                                  [&](std::uint64_t g) { return g >= trades; }));
+  };
+  while (complete() < n && Clock::now() < settle_by) receive(10);
+  auto quantile_ms = [&](double q) {
+    const auto target = static_cast<std::uint64_t>(q * static_cast<double>(lag_count));
+    std::uint64_t acc = 0;
+    for (std::size_t b = 0; b < lag_hist.size(); ++b) {
+      acc += lag_hist[b];
+      if (acc > target) return static_cast<double>(b);
+    }
+    return 10000.0;
+  };
+  std::uint64_t extra = 0;
+  for (std::uint64_t g : got) extra += g > trades ? g - trades : 0;
+  std::fprintf(stderr,
+               "# ws.fanout: %zu subscribers, %llu trades in %ld s, %llu deliveries (%llu beyond the count), %zu subscribers complete; server RSS %.1f MiB\n",
+               n, static_cast<unsigned long long>(trades), seconds,
+               static_cast<unsigned long long>(lag_count), static_cast<unsigned long long>(extra),
+               complete(), static_cast<double>(srv.rss_bytes()) / (1 << 20));
+  for (int fd : fds) ::close(fd);
+  cx::bench::report("ws.fanout",
+                    {{"subscribers", static_cast<double>(n), 0},
+                     {"trades_per_s", static_cast<double>(trades) / static_cast<double>(seconds), 0},
+                     {"p50_lag_ms", quantile_ms(0.50), 0},
+                     {"p99_lag_ms", quantile_ms(0.99), 0},
+                     {"complete_frac", static_cast<double>(complete()) / static_cast<double>(n), 4}});
 }
 
 void idle_memory() {
@@ -134,11 +366,15 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::string_view(argv[1]) == "--only") {
     only = argv[2];
   } else if (argc != 1) {
-    std::fprintf(stderr, "usage: %s [--only ws|ws.idle_memory]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [--only ws|ws.fanout|ws.idle_memory]\n", argv[0]);
     return 2;
   }
   bool ran = false;
   try {
+    if (only.empty() || only == "ws" || only == "ws.fanout") {
+      fanout();
+      ran = true;
+    }
     if (only.empty() || only == "ws" || only == "ws.idle_memory") {
       idle_memory();
       ran = true;

@@ -167,7 +167,7 @@ std::int64_t ServerProcess::rss_bytes() const {
   return 0;
 }
 
-std::pair<std::string, std::string> ServerProcess::login(const std::string& email) {
+ServerProcess::Login ServerProcess::login(const std::string& email) {
   const HttpResult req =
       http(port_, "POST", "/api/auth/login/request", R"({"email":")" + email + R"("})");
   if (req.status != 200) throw std::runtime_error("login request: " + req.body);
@@ -199,7 +199,7 @@ std::pair<std::string, std::string> ServerProcess::login(const std::string& emai
     const auto start = p + 10;
     trader_key = v.body.substr(start, v.body.find('"', start) - start);
   }
-  return {json_string(v.body, "accessToken"), trader_key};
+  return {json_string(v.body, "accessToken"), trader_key, json_string(v.body, "id")};
 }
 
 }  // namespace cx::bench::server

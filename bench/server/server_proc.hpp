@@ -46,9 +46,13 @@ class ServerProcess {
   /// VmRSS of the server process, bytes.
   std::int64_t rss_bytes() const;
 
+  struct Login {
+    std::string access;      ///< access token (Authorization: Bearer)
+    std::string trader_key;  ///< traderAk secret
+    std::string user_id;
+  };
   /// Logs in through the email-code flow (the code is read from the data directory's outbox).
-  /// Returns {access token, traderAk secret}.
-  std::pair<std::string, std::string> login(const std::string& email);
+  Login login(const std::string& email);
 
  private:
   std::filesystem::path dir_;
