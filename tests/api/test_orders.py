@@ -5,7 +5,10 @@ Every test trades on a market of its own (maker 2 bps, taker 5 bps, tick 0.01, l
 the arithmetic is known: notional in USDC units (6 decimals) = price units x qty units.
 """
 import itertools
+import os
 import threading
+
+import unittest
 
 import harness
 from harness import ServerTestCase, q
@@ -326,6 +329,43 @@ class Orders(ServerTestCase):
         live = sorted((o["clientOrderId"], o["price"], o["qty"]) for o in self.open_orders(self.alice, market=m))
         self.assertEqual(live, [("b-1", "81.00", "0.1000"), ("b-2", "82.00", "0.2000")])
         self.ok("DELETE", "/api/orders?mode=PAPER&market=" + q(m), key=self.alice.trader_ak)
+
+
+@unittest.skipUnless(os.environ.get("CX_STRESS"), "a timing race: run with CX_STRESS=1")
+class IdempotencyRace(ServerTestCase):
+    """Resubmitting a clientOrderId right after its answer must never place a second order.
+
+    BUG (src/api/api.cpp, record_client_ids + the place route): the route reads the store on the
+    I/O thread (miss: not projected yet), then the engine-thread guard looks in recent_cids_;
+    between the two the projector can commit the order's seq and a later command erase the map
+    entry, so neither sees the first order and a second one is placed (seen: 4 in 600 pairs with
+    4 threads). An exact fix keeps map entries above the projected seq each in-flight placement
+    saw before its store read (e.g. a multiset of those seqs; erase only below its minimum).
+    Probabilistic, so not in the default run; it is expected to fail until the fix.
+    """
+
+    @unittest.expectedFailure
+    def test_immediate_resubmissions_never_place_twice(self):
+        users = [self.login("race%d@example.com" % i) for i in range(6)]
+        self.create_market("RACE/USDC")
+        doubles = []
+
+        def run(u, n):
+            for i in range(300):
+                if doubles:
+                    return
+                cid = "r%d-%d" % (n, i)
+                # IOC on an empty book: expires at once, so the engine has no live order to refuse.
+                st1, b1 = self.place(u, "RACE/USDC", "BUY", "1.00", "0.0100", timeInForce="IOC", clientOrderId=cid)
+                st2, b2 = self.place(u, "RACE/USDC", "BUY", "1.00", "0.0100", timeInForce="IOC", clientOrderId=cid)
+                if st2 != 200 or b2["order"]["orderId"] != b1["order"]["orderId"]:
+                    doubles.append((cid, st1, st2))
+        threads = [threading.Thread(target=run, args=(u, n)) for n, u in enumerate(users)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=harness.bound(120))
+        self.assertEqual(doubles, [])
 
 
 if __name__ == "__main__":
