@@ -126,6 +126,17 @@ class Orders(ServerTestCase):
         self.assertEqual((pa[m]["size"], pa[m]["cost"]), ("0.1000", "10.000000"))
         self.assertEqual((pb[m]["size"], pb[m]["cost"]), ("-0.1000", "-10.000000"))
         self.assertEqual(self.ok("GET", "/api/positions?mode=REAL", key=self.alice.trader_ak)["positions"], [])
+        # Alice sells 0.2 at 110: closes her long (+1 USDC realised) and opens a short at 110.
+        a0, b0 = self.units_of(self.alice, "USDC")[0], self.units_of(self.bob, "USDC")[0]
+        self.placed(self.bob, m, "BUY", "110.00", "0.2000")
+        self.placed(self.alice, m, "SELL", "110.00", "0.2000")
+        pa = {p["market"]: p for p in self.ok("GET", "/api/positions?mode=PAPER", key=self.alice.trader_ak)["positions"]}
+        pb = {p["market"]: p for p in self.ok("GET", "/api/positions?mode=PAPER", key=self.bob.trader_ak)["positions"]}
+        self.assertEqual((pa[m]["size"], pa[m]["cost"], pa[m]["realizedPnl"]), ("-0.1000", "-11.000000", "1.000000"))
+        self.assertEqual((pb[m]["size"], pb[m]["cost"], pb[m]["realizedPnl"]), ("0.1000", "11.000000", "-1.000000"))
+        notional = 11000 * 2000  # 22 USDC
+        self.assertEqual(self.units_of(self.alice, "USDC")[0] - a0, 1000000 - fee(notional, 5))
+        self.assertEqual(self.units_of(self.bob, "USDC")[0] - b0, -1000000 - fee(notional, 2))
 
     def test_market_order_never_fills_beyond_its_protection_price(self):
         m = self.market()
