@@ -39,12 +39,18 @@ std::string date_tag(Timestamp ms) {
 
 DemoFeed::DemoFeed(api::EngineService& engine, std::uint64_t seed, Timestamp now_ms)
     : engine_(engine), rng_(seed * 0x9E3779B97F4A7C15ULL + 1) {
-  // The future and options expire 30 days from now at 08:00 UTC.
+  // The future and options expire 30 days from the first start at 08:00 UTC; setup() keeps the
+  // expiry of demo markets that exist already, so a restart does not create a second set.
   constexpr Timestamp kDay = 86'400'000;
   expiry_ = (now_ms / kDay + 30) * kDay + 8 * 3'600'000;
-  expiry_tag_ = date_tag(expiry_);
   prices_["BTC"] = 60000;
   prices_["ETH"] = 3000;
+  define_markets();
+}
+
+void DemoFeed::define_markets() {
+  expiry_tag_ = date_tag(expiry_);
+  markets_.clear();
   using K = MarketDef::Kind;
   markets_.push_back({"sBTC/USDC", "BTC", K::Spot, 0, true, "0.0100"});
   markets_.push_back({"sETH/USDC", "ETH", K::Spot, 0, true, "0.200"});
@@ -105,6 +111,39 @@ bool DemoFeed::run(const std::string& text, std::string* why) {
 }
 
 Result<void> DemoFeed::setup() {
+  // An earlier run's demo future (still live) fixes the expiry; its last prices restart the walk.
+  struct Found {
+    Timestamp expiry = 0;
+    double btc = 0;
+    double eth = 0;
+  };
+  auto found = std::make_shared<std::promise<Found>>();
+  auto found_fut = found->get_future();
+  (void)engine_.query([found](const engine::Exchange& x) {
+    Found f;
+    for (MarketId id = 0; id < x.market_count(); ++id) {
+      const engine::Market& m = x.market(id);
+      if (m.spec.mode != engine::Mode::Paper || m.status != engine::MarketStatus::Active) continue;
+      const double index = static_cast<double>(m.index) / std::pow(10.0, m.spec.price_scale);
+      if (m.spec.symbol == "sBTC/USDC" && index > 0) f.btc = index;
+      if (m.spec.symbol == "sETH/USDC" && index > 0) f.eth = index;
+      if (m.spec.kind == engine::MarketKind::Future && m.spec.underlying == "BTC" &&
+          m.spec.symbol.starts_with("BTC-") && m.spec.expiry > x.now()) {
+        f.expiry = std::max(f.expiry, m.spec.expiry);
+      }
+    }
+    found->set_value(f);
+  });
+  if (found_fut.wait_for(10s) != std::future_status::ready) {
+    return fail(ErrorCode::Internal, "no answer from the engine");
+  }
+  const Found f = found_fut.get();
+  if (f.expiry != 0) {
+    expiry_ = f.expiry;
+    define_markets();
+  }
+  if (f.btc > 0) prices_["BTC"] = f.btc;
+  if (f.eth > 0) prices_["ETH"] = f.eth;
   // Markets: created once; a restart finds them in the journal (MARKET_EXISTS is fine).
   for (const MarketDef& m : markets_) {
     json::object c{{"cmd", "createMarket"}, {"mode", "PAPER"}, {"symbol", m.symbol}};

@@ -43,6 +43,7 @@ class DemoFeed {
     bool call = true;
     std::string qty;  ///< quote size
   };
+  void define_markets();
   void loop(std::chrono::milliseconds period);
   void step();
   /// Submits and waits (bounded) for the result; true when no rejection came back.
