@@ -115,6 +115,10 @@ def code_of(message):
 
 # ---------------------------------------------------------------- the server
 
+class PortTaken(Exception):
+    pass
+
+
 class Server:
     """One cxmpute serve process. `env` adds CX_* variables; `args` adds flags."""
 
@@ -130,7 +134,18 @@ class Server:
         self.proc = None
         self.log_path = os.path.join(os.path.dirname(data_dir), "server-%d.log" % self.port)
 
-    def start(self):
+    def start(self, attempts=3):
+        """Starts and waits for /readyz; a port taken meanwhile by someone else is retried."""
+        for attempt in range(attempts):
+            try:
+                return self._start()
+            except PortTaken:
+                self.log.close()
+                self.proc = None
+                self.port = free_port()
+        raise AssertionError("no free port after %d attempts" % attempts)
+
+    def _start(self):
         cmd = [BINARY, "serve", "--data", self.data_dir, "--address", "127.0.0.1",
                "--port", str(self.port), "--smtp-host", "127.0.0.1",
                "--smtp-port", str(self.smtp_port), "--smtp-tls", "none",
@@ -141,6 +156,8 @@ class Server:
 
         def ready():
             if self.proc.poll() is not None:
+                if "cannot listen" in self.tail():
+                    raise PortTaken()
                 raise AssertionError("the server exited with %s:\n%s" % (self.proc.returncode, self.tail()))
             try:
                 status, _, _ = request(self.port, "GET", "/readyz", timeout=2)
