@@ -95,15 +95,19 @@ void Api::record_client_ids(SeqNo seq, std::span<const engine::ExEvent> events,
     }
     if (e.type != EventType::Accepted || e.cid_ref == 0) continue;
     std::string key = cid_key(e.trader, static_cast<engine::Mode>(e.mode), x.client_order_id(e.cid_ref));
-    recent_cids_[key] = RecentOrder{e.order_id, e.market, seq, e.qty, e.qty, {}};
+    recent_cids_[key] = RecentOrder{e.order_id, e.market, seq, x.now(), e.qty, e.qty, {}};
     recent_by_id_[e.order_id] = key;
     recent_order_.emplace_back(seq, std::move(key));
   }
-  // Orders the read store holds are found there; forget them here.
+  // Orders the read store holds are found there; forget them here once projected and a minute
+  // (of engine time) old: a resubmission checks the store on its I/O thread before it is queued,
+  // and must still find the order here if it was projected in between.
+  constexpr Timestamp kGraceMs = 60'000;
   const SeqNo projected = engine_.projected_seq();
   while (!recent_order_.empty() && recent_order_.front().first <= projected) {
     auto it = recent_cids_.find(recent_order_.front().second);
-    if (it != recent_cids_.end() && it->second.seq <= projected) {
+    if (it != recent_cids_.end() && it->second.seq == recent_order_.front().first) {
+      if (it->second.ts + kGraceMs > x.now()) break;
       recent_by_id_.erase(it->second.order_id);
       recent_cids_.erase(it);
     }

@@ -112,6 +112,7 @@ class Api {
     OrderId order_id = 0;
     MarketId market = 0;
     SeqNo seq = 0;
+    Timestamp ts = 0;  ///< engine time of the placement
     Qty qty = 0;
     Qty remaining = 0;
     std::string closed;  ///< "CANCELLED" / "EXPIRED" once removed by either
