@@ -236,6 +236,10 @@ void Api::add_trading_routes(net::Router& r) {
     if (status == "open") {
       const bool queued = engine_.query([reply, user = who->user_id, m = *mode, market](
                                             const engine::Exchange& x) {
+        if (!market.empty() && !x.market_id(m, market)) {
+          // As for the other statuses: a filter naming no market is not an empty list.
+          return reply(error_response(404, "NOT_FOUND", "no market " + market));
+        }
         reply(json_response(open_orders_json(x, user, m, market)));
       });
       if (!queued) reply(error_response(503, "UNAVAILABLE", "the engine is busy or stopping"));

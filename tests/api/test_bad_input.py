@@ -76,6 +76,10 @@ class BadInput(ServerTestCase):
     def test_unknown_market(self):
         self.assertRefused("POST", "/api/orders", order(market="NOPE/USDC"))
         self.assertRefused("GET", "/api/orders?mode=PAPER&status=all&market=NOPE", status=404)
+        # Open orders of an unknown market: 404 as well, not an empty list (fixed in routes_trading).
+        self.assertRefused("GET", "/api/orders?mode=PAPER&market=NOPE", status=404)
+        self.assertRefused("GET", "/api/orders?mode=REAL&market=BAD%2FUSDC", status=404)
+        self.assertRefused("GET", "/api/trades/history?mode=PAPER&market=NOPE", status=404)
         self.assertRefused("GET", "/api/depth?mode=PAPER&market=NOPE")
 
     def test_too_many_decimals(self):
