@@ -15,6 +15,13 @@ namespace {
 std::string dec(std::int64_t v, int scale) { return format_decimal(v, scale); }
 std::string id_text(std::uint64_t id) { return std::to_string(id); }
 
+/// The order type as the client named it: LIMIT, MARKET, STOP_LIMIT, TAKE_PROFIT_MARKET, ...
+std::string type_text(engine::OrderType type, engine::TriggerKind trigger) {
+  std::string t(engine::to_string(type));
+  if (trigger == engine::TriggerKind::None) return t;
+  return std::string(engine::to_string(trigger)) + "_" + t;
+}
+
 }  // namespace
 
 json::object order_record_json(const store::OrderRecord& o) {
@@ -35,7 +42,7 @@ json::object order_record_json(const store::OrderRecord& o) {
                  {"cursor", o.hid}};
   if (!o.reason.empty()) j["reason"] = o.reason;
   if (o.terms) {
-    j["type"] = engine::to_string(o.terms->type);
+    j["type"] = type_text(o.terms->type, o.terms->trigger_kind);
     j["timeInForce"] = engine::to_string(o.terms->tif);
     j["postOnly"] = o.terms->post_only;
     j["reduceOnly"] = o.terms->reduce_only;
@@ -132,6 +139,19 @@ json::object order_from_events(const CommandResult& r, std::size_t accepted,
                                    {"fee", dec(e.taker_fee, quote)},
                                    {"liquidity", "TAKER"},
                                    {"makerOrderId", id_text(e.maker_id)}});
+    } else if (e.type == EventType::Fill && e.maker_id == a.order_id) {
+      // Resting, then taken by a later order of the same batch.
+      filled += e.qty;
+      remaining = e.maker_remaining;
+      notional += e.notional;
+      fees += e.maker_fee;
+      fills.push_back(json::object{{"price", dec(e.price, m.spec.price_scale)},
+                                   {"qty", dec(e.qty, qs)},
+                                   {"notional", dec(e.notional, quote)},
+                                   {"fee", dec(e.maker_fee, quote)},
+                                   {"liquidity", "MAKER"},
+                                   {"makerOrderId", id_text(a.order_id)},
+                                   {"takerOrderId", id_text(e.order_id)}});
     } else if ((e.type == EventType::Expired || e.type == EventType::Cancelled) &&
                e.order_id == a.order_id) {
       status = e.type == EventType::Expired ? "EXPIRED" : "CANCELLED";

@@ -286,6 +286,38 @@ class Orders(ServerTestCase):
         self.assertEqual([e["clientOrderId"] for e in res["events"] if e["event"] == "cancelled"], ["applied-anyway"])
         self.assertEqual(self.open_orders(self.alice, market=m), [])
 
+    def test_batch_order_taken_by_a_later_order_of_the_batch_shows_its_fill(self):
+        # Fixed in views.cpp: the earlier order was reported OPEN with nothing filled.
+        m = self.market()
+        res = self.ok("POST", "/api/orders/batch",
+                      {"mode": "PAPER", "orders": [
+                          {"market": m, "side": "SELL", "type": "LIMIT", "price": "100.00", "qty": "0.1000"},
+                          {"market": m, "side": "BUY", "type": "LIMIT", "price": "100.00", "qty": "0.1000",
+                           "selfTradePrevention": "NONE"}]},
+                      key=self.bob.trader_ak, expect=201)
+        maker, taker = res["orders"]
+        self.assertEqual((maker["status"], maker["filledQty"], maker["remainingQty"], maker["fees"]),
+                         ("FILLED", "0.1000", "0.0000", "0.002000"))
+        self.assertEqual([(f["liquidity"], f["takerOrderId"]) for f in maker["fills"]], [("MAKER", taker["orderId"])])
+        self.assertEqual((taker["status"], taker["fees"]), ("FILLED", "0.005000"))
+        for o in (maker, taker):
+            self.assertEqual(self.get_order(self.bob, o["orderId"])["status"], "FILLED")
+
+    def test_stop_orders_keep_their_type_and_wait_for_the_trigger(self):
+        m = self.market()
+        o = self.placed(self.alice, m, "BUY", "120.00", "0.1000", type="STOP_LIMIT", triggerPrice="110.00")
+        self.assertEqual((o["status"], o["filledQty"]), ("OPEN", "0.0000"))
+        [live] = self.open_orders(self.alice, market=m)
+        self.assertEqual((live["status"], live["triggerPrice"]), ("PENDING_TRIGGER", "110.00"))
+        got = self.get_order(self.alice, o["orderId"])
+        # Fixed in views.cpp: the history said LIMIT.
+        self.assertEqual((got["type"], got["status"], got["triggerPrice"]), ("STOP_LIMIT", "OPEN", "110.00"))
+        tp = self.placed(self.alice, m, "BUY", "95.00", "0.1000", type="TAKE_PROFIT_MARKET", triggerPrice="90.00")
+        got = self.get_order(self.alice, tp["orderId"])
+        self.assertEqual((got["type"], got["timeInForce"], got["triggerPrice"]), ("TAKE_PROFIT_MARKET", "IOC", "90.00"))
+        self.ok("DELETE", "/api/orders?mode=PAPER&market=" + q(m), key=self.alice.trader_ak)
+        self.assertEqual(self.get_order(self.alice, o["orderId"])["status"], "CANCELLED")
+
     def test_concurrent_resubmissions_place_one_order(self):
         m = self.market()
         before = self.balances(self.alice)
