@@ -332,5 +332,10 @@ class WebSocket(ServerTestCase):
         self.assertEqual(e.exception.status, 401)
 
 
+class WebSocketConflated(WebSocket):
+    """The same, with depth increments and trades gathered for 100 ms (server.ws_flush_ms)."""
+    server_env = {"CX_WS_FLUSH_MS": "100"}
+
+
 if __name__ == "__main__":
     harness.main()
