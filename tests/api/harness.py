@@ -242,6 +242,7 @@ class ServerTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        cls._admin = None  # per class: tokens are signed by the class's own server
         cls.tmp = tempfile.mkdtemp(prefix="cx-api-")
         cls.data_dir = os.path.join(cls.tmp, "data")
         cls.mail = MailSink()
@@ -351,7 +352,7 @@ class ServerTestCase(unittest.TestCase):
         return User(email, body, cookies)
 
     def admin(self):
-        if getattr(type(self), "_admin", None) is None:
+        if type(self)._admin is None:
             type(self)._admin = self.login(ADMIN_EMAIL)
         return type(self)._admin
 
