@@ -27,6 +27,14 @@ constexpr CodeRow kCodes[] = {
     {ErrorCode::InvalidArgument, "INVALID_ARGUMENT", ErrorClass::Malformed},
     {ErrorCode::IoError, "IO_ERROR", ErrorClass::Internal},
     {ErrorCode::Corrupt, "CORRUPT", ErrorClass::Internal},
+    {ErrorCode::Unauthenticated, "UNAUTHENTICATED", ErrorClass::Unauthorized},
+    {ErrorCode::Forbidden, "FORBIDDEN", ErrorClass::Unauthorized},
+    {ErrorCode::NotFound, "NOT_FOUND", ErrorClass::NotFound},
+    {ErrorCode::Conflict, "CONFLICT", ErrorClass::Conflict},
+    {ErrorCode::RateLimited, "RATE_LIMITED", ErrorClass::RetryLater},
+    {ErrorCode::Unavailable, "UNAVAILABLE", ErrorClass::RetryLater},
+    {ErrorCode::Rejected, "REJECTED", ErrorClass::Rejected},
+    {ErrorCode::Internal, "INTERNAL", ErrorClass::Internal},
 };
 
 struct ClassRow {
