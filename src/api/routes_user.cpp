@@ -257,6 +257,9 @@ void Api::add_user_routes(net::Router& r) {
     if (!body) return error_response(body.error());
     const auto kind = store::key_kind_from(string_field(*body, "kind").value_or(""));
     if (!kind) return error_response(400, "INVALID_ARGUMENT", "kind must be userAk, traderAk or providerAk");
+    if (const json::value* l = body->if_contains("label"); l && !l->is_string() && !l->is_null()) {
+      return error_response(400, "INVALID_ARGUMENT", "label must be a string");
+    }
     const std::string label = string_field(*body, "label").value_or("");
     auto issued = with_store([&](store::ReadStore& st) {
       auth::KeyService ks(st, &keys_);

@@ -1,5 +1,6 @@
 """Login by mailed code (real SMTP), sessions, API keys; rate limiting with Retry-After."""
 import json
+import unittest
 
 import harness
 from harness import ServerTestCase
@@ -10,6 +11,7 @@ def wrong(code):
 
 
 class LoginFlow(ServerTestCase):
+    # One server, one client IP: at most 20 login codes in all (then 1 per 30 s), 16 used now.
     def verify(self, email, code):
         return self.http("POST", "/api/auth/login/verify", {"email": email, "code": code})
 
@@ -134,6 +136,26 @@ class LoginFlow(ServerTestCase):
         listed = {k["prefix"]: k for k in self.ok("GET", "/api/user/keys", token=u.access)["keys"]}
         self.assertFalse(listed[rotated["prefix"]]["active"])
         self.assertIsNotNone(listed[rotated["prefix"]]["revokedAt"])
+
+    def test_bad_key_requests_are_400_and_create_nothing(self):
+        u = self.login("badkeys@example.com")
+        for body in ({"kind": "adminAk"}, {}, {"kind": "traderAk", "label": "x" * 65},
+                     {"kind": "traderAk", "label": "a\nb"},
+                     {"kind": "traderAk", "label": 5}):  # was accepted as "" (fixed in routes_user)
+            self.assertError(self.http("POST", "/api/user/keys", body, token=u.access), 400)
+        self.assertEqual(len(self.ok("GET", "/api/user/keys", token=u.access)["keys"]), 3)
+        self.assertError(self.http("GET", "/api/user/keys?kind=x", token=u.access), 400)
+        self.assertError(self.http("POST", "/api/user/keys/t_nope/rotate", token=u.access), 404)
+        self.assertError(self.http("DELETE", "/api/user/keys/t_nope", token=u.access), 404)
+
+    @unittest.expectedFailure
+    def test_key_last_used_is_recorded(self):
+        # BUG: ReadStore::touch_api_key exists but nothing calls it (Api::authenticate in
+        # src/api/api.cpp would, e.g. at most once a minute per key), so lastUsedAt stays null.
+        u = self.login("lastused@example.com")
+        self.ok("GET", "/api/balances?mode=PAPER", key=u.trader_ak)
+        keys = {k["kind"]: k for k in self.ok("GET", "/api/user/keys", token=u.access)["keys"]}
+        self.assertIsNotNone(keys["traderAk"]["lastUsedAt"])
 
     def test_revoked_default_trader_key_is_401_at_once(self):
         u = self.login("revoke@example.com")
