@@ -132,6 +132,7 @@ class Server:
         self.env.update(env or {})
         self.args = list(args)
         self.proc = None
+        self.findings = []
         self.log_path = os.path.join(os.path.dirname(data_dir), "server-%d.log" % self.port)
 
     def start(self, attempts=3):
@@ -166,7 +167,7 @@ class Server:
                 return False
         wait_until(ready, 30, "/readyz")
 
-    def stop(self, expect_clean=True):
+    def stop(self):
         """SIGTERM by PID; returns the exit code (killed after a bounded wait)."""
         if self.proc is None:
             return None
@@ -183,7 +184,18 @@ class Server:
             code = self.proc.returncode
         self.proc = None
         self.log.close()
+        self.findings = self.sanitizer_reports()
         return code
+
+    def sanitizer_reports(self):
+        """ASan/UBSan/LSan lines in the server's log (UBSan reports do not stop the process)."""
+        try:
+            with open(self.log_path, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            return []
+        return [line for line in text.splitlines()
+                if "runtime error:" in line or "Sanitizer" in line]
 
     def tail(self, n=4000):
         try:
@@ -243,6 +255,7 @@ class ServerTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls._admin = None  # per class: tokens are signed by the class's own server
+        cls.findings = []  # sanitizer reports of every server process of the class
         cls.tmp = tempfile.mkdtemp(prefix="cx-api-")
         cls.data_dir = os.path.join(cls.tmp, "data")
         cls.mail = MailSink()
@@ -267,6 +280,8 @@ class ServerTestCase(unittest.TestCase):
     @classmethod
     def stop_server(cls):
         code = cls.server.stop() if cls.server else None
+        if cls.server:
+            cls.findings += cls.server.findings
         return code
 
     @classmethod
@@ -284,8 +299,8 @@ class ServerTestCase(unittest.TestCase):
         log = ""
         try:
             if cls.server is not None and cls.server.proc is not None:
+                code = cls.stop_server()
                 log = cls.server.tail()
-                code = cls.server.stop()
             else:
                 code = 0
         finally:
@@ -293,6 +308,8 @@ class ServerTestCase(unittest.TestCase):
             shutil.rmtree(cls.tmp, ignore_errors=True)
         if code != 0:
             raise AssertionError("the server did not exit 0 on SIGTERM: %r\n%s" % (code, log))
+        if cls.findings:
+            raise AssertionError("sanitizer reports:\n" + "\n".join(cls.findings[:20]))
 
     # ---- HTTP
 
