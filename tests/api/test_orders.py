@@ -248,6 +248,25 @@ class Orders(ServerTestCase):
                          key=self.alice.trader_ak)["orders"]:
             self.assertEqual(o["status"], "CANCELLED")
 
+    def test_trade_pages_public_and_own_never_repeat_or_skip(self):
+        m = self.market()
+        prices = ["10%d.00" % i for i in range(5)]
+        for p in prices:
+            self.placed(self.bob, m, "SELL", p, "0.0100")
+            self.placed(self.alice, m, "BUY", p, "0.0100")
+        for path, key, field in (("/api/trades?mode=PAPER&limit=2&market=" + q(m), None, "trades"),
+                                 ("/api/trades/history?mode=PAPER&limit=2&market=" + q(m), self.alice.trader_ak, "fills"),
+                                 ("/api/trades/history?mode=PAPER&limit=2&market=" + q(m), self.bob.trader_ak, "fills")):
+            page = self.ok("GET", path, key=key)
+            seen = [t["price"] for t in page[field]]
+            for _ in range(10):
+                if page["next"] is None:
+                    break
+                page = self.ok("GET", path + "&cursor=%d" % page["next"], key=key)
+                seen += [t["price"] for t in page[field]]
+            self.assertIsNone(page["next"])
+            self.assertEqual(seen, prices[::-1], path)  # newest first
+
     def test_duplicate_client_order_id_returns_the_original_and_places_nothing(self):
         m = self.market()
         o = self.placed(self.alice, m, "BUY", "95.00", "0.1000", clientOrderId="dup-1")
