@@ -1,5 +1,8 @@
 """SIGTERM stops the server cleanly (exit 0); a new server on the same data directory has the same
 users, keys, sessions, markets, orders, balances and history."""
+import threading
+import time
+
 import harness
 from harness import ServerTestCase, bound, q
 from wsclient import Closed, WsClient
@@ -93,6 +96,45 @@ class Restart(ServerTestCase):
             self.assertEqual(snap["asks"], [["101.00", "0.1000"]])
         finally:
             ws.close()
+
+
+class StopUnderLoad(ServerTestCase):
+    def test_every_acknowledged_order_survives_a_stop_during_a_flood(self):
+        u = self.login("flood@example.com")
+        self.create_market("FLD/USDC")
+        acked = {}
+        lock = threading.Lock()
+        stop = threading.Event()
+
+        def flood(n):
+            i = 0
+            while not stop.is_set() and i < 2000:
+                i += 1
+                try:
+                    st, body = self.place(u, "FLD/USDC", "BUY", "1.00", "0.0100", clientOrderId="f%d-%d" % (n, i))
+                except OSError:
+                    return  # the server is going away
+                if st == 201:
+                    with lock:
+                        acked[body["order"]["orderId"]] = body["order"]["clientOrderId"]
+                elif st != 503:
+                    raise AssertionError((st, body))
+        threads = [threading.Thread(target=flood, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        harness.wait_until(lambda: len(acked) >= 50, 30, "50 acknowledged orders")
+        code = self.stop_server()
+        stop.set()
+        for t in threads:
+            t.join(timeout=bound(30))
+        self.assertEqual(code, 0)
+        self.start_server()
+        live = {o["orderId"]: o["clientOrderId"] for o in self.open_orders(u, market="FLD/USDC")}
+        missing = {k: v for k, v in acked.items() if live.get(k) != v}
+        self.assertEqual(missing, {}, "acknowledged but lost: %d of %d" % (len(missing), len(acked)))
+        # Locks match what is live: 100 lots x (100 + ceil(100 x 5 / 10 000)) units each.
+        pending = self.balances(u)["USDC"]["pending"]
+        self.assertEqual(int(pending.replace(".", "")), len(live) * 100 * (100 + 1))
 
 
 if __name__ == "__main__":
