@@ -228,6 +228,23 @@ class WebSocket(ServerTestCase):
         self.assertEqual((msg["data"]["event"], msg["data"]["reason"], msg["data"]["clientOrderId"]),
                          ("rejected", "INSUFFICIENT_BALANCE", "too-big"))
 
+    def test_messages_of_a_command_come_before_its_rest_answer(self):
+        # docs/websocket.md: queued to the sessions before the answer (flush interval 0 only).
+        if self.server_env.get("CX_WS_FLUSH_MS", "0") != "0":
+            self.skipTest("increments are deferred by the flush interval")
+        m = self.market()
+        ws = self.connect(self.alice)
+        ws.send_json({"op": "subscribe", "channels": ["market.%s.PAPER" % m, "trader.%s.PAPER" % self.alice.id]})
+        _, skipped = ws.recv_until(lambda x: x["type"] == "account", timeout=bound(10))
+        for i in range(5):
+            oid = self.place(self.alice, m, "BUY", "%d.00" % (10 + i), "0.1000")[1]["order"]["orderId"]
+            ws.send_json({"op": "ping", "id": i})
+            msg, before = ws.recv_until(lambda x: x["type"] == "pong", timeout=bound(10))
+            kinds = {(x["type"], x.get("data", {}).get("orderId")) for x in before}
+            self.assertIn(("depth", None), kinds, before)
+            self.assertIn(("order", oid), kinds, before)
+        self.ok("DELETE", "/api/orders?mode=PAPER&market=" + harness.q(m), key=self.alice.trader_ak)
+
     def test_other_traders_channel_is_forbidden(self):
         ws = self.connect(self.alice)
         ws.send_json({"op": "subscribe", "channel": "trader.%s.PAPER" % self.bob.id, "id": "x"})
