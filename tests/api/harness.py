@@ -81,8 +81,15 @@ class MailSink:
             self.cond.notify_all()
         return "250 OK"
 
-    def start(self):
-        self.controller.start()
+    def start(self, attempts=3):
+        for attempt in range(attempts):
+            try:
+                return self.controller.start()
+            except Exception:  # the port was taken meanwhile: another one
+                if attempt + 1 == attempts:
+                    raise
+                self.port = free_port()
+                self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     def stop(self):
         self.controller.stop()
