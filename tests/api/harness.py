@@ -10,6 +10,13 @@ Usage from a test file:
     if __name__ == "__main__":
         main()
 
+Run one file (or one class or test) directly, or all through CTest (`ctest -R '^api\.'`):
+
+    /usr/bin/python3 tests/api/test_orders.py [--cxmpute build/dev/src/app/cxmpute] [Orders.test_x]
+
+Environment: CXMPUTE (the binary, else build/release), CX_SANITIZED=1 (ASan build: every bound
+x4), CX_STRESS=1 (also the probabilistic race tests).
+
 Each ServerTestCase class owns one server: a fresh data directory, a free port, its own SMTP
 sink; started in setUpClass, stopped with SIGTERM (exit code 0 asserted) in tearDownClass.
 Every wait is bounded; under ASan (CX_SANITIZED=1) the bounds are multiplied.
