@@ -213,6 +213,16 @@ class WebSocket(ServerTestCase):
         self.ok("DELETE", "/api/orders?mode=PAPER&market=" + harness.q(m), key=self.bob.trader_ak)
         self.ok("DELETE", "/api/orders?mode=PAPER&market=" + harness.q(m), key=self.alice.trader_ak)
 
+    def test_trader_key_header_opens_the_trader_channel(self):
+        ws = WsClient(self.server.port, "/ws", headers={"X-Trader-Ak": self.bob.trader_ak}, timeout=bound(10))
+        self.addCleanup(ws.close)
+        ws.send_json({"op": "subscribe", "channel": "trader.%s.PAPER" % self.bob.id})
+        self.assertEqual(self.recv(ws)["type"], "subscribed")
+        with self.assertRaises(HandshakeError) as e:
+            WsClient(self.server.port, "/ws", headers={"X-Trader-Ak": "cx_t_AAAAAAAAAAAA_" + "A" * 43},
+                     timeout=bound(10))
+        self.assertEqual(e.exception.status, 401)
+
     def test_session_token_opens_the_trader_channel_and_rejections_arrive(self):
         m = self.market()
         ws = WsClient(self.server.port, "/ws", headers={"Authorization": "Bearer " + self.alice.access},
