@@ -1,5 +1,7 @@
 #include "api/engine_service.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -89,8 +91,14 @@ void EngineService::add_listener(EngineListener* listener) { listeners_.push_bac
 
 void EngineService::start() {
   if (running_.exchange(true)) return;
-  projector_thread_ = std::thread([this] { projector_loop(); });
-  engine_thread_ = std::thread([this] { engine_loop(); });
+  projector_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "cx-projector");
+    projector_loop();
+  });
+  engine_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "cx-engine");
+    engine_loop();
+  });
 }
 
 void EngineService::stop() {
