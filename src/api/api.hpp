@@ -95,6 +95,10 @@ class Api {
   Result<Principal> authenticate(const net::Request& req, bool allow_trader_key);
   Result<Principal> session_principal(const net::Request& req);
   std::optional<net::Response> limited(const net::Request& req, std::string_view key);
+  /// Records the key's last use in the store, at most once a minute per key.
+  void note_key_use(std::string_view secret);
+  std::mutex key_use_mutex_;
+  std::unordered_map<std::string, Timestamp> key_used_;
 
   void add_public_routes(net::Router& r);
   void add_trading_routes(net::Router& r);

@@ -148,10 +148,8 @@ class LoginFlow(ServerTestCase):
         self.assertError(self.http("POST", "/api/user/keys/t_nope/rotate", token=u.access), 404)
         self.assertError(self.http("DELETE", "/api/user/keys/t_nope", token=u.access), 404)
 
-    @unittest.expectedFailure
     def test_key_last_used_is_recorded(self):
-        # BUG: ReadStore::touch_api_key exists but nothing calls it (Api::authenticate in
-        # src/api/api.cpp would, e.g. at most once a minute per key), so lastUsedAt stays null.
+        # Api::note_key_use writes lastUsedAt at most once a minute per key.
         u = self.login("lastused@example.com")
         self.ok("GET", "/api/balances?mode=PAPER", key=u.trader_ak)
         keys = {k["kind"]: k for k in self.ok("GET", "/api/user/keys", token=u.access)["keys"]}
