@@ -118,9 +118,10 @@ bool ws_send(int fd, std::string_view text) {
   return ::send(fd, f.data(), f.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(f.size());
 }
 
-/// Reads whole server frames out of `buf`; calls `on_text(payload)` for each text frame.
+/// Reads whole server frames out of `buf`; calls `on_text(message)` for each complete text
+/// message (a text frame and its continuation frames, gathered in `msg`).
 template <class F>
-void drain_frames(std::string& buf, F&& on_text) {
+void drain_frames(std::string& buf, std::string& msg, F&& on_text) {
   std::size_t off = 0;
   for (;;) {
     if (buf.size() - off < 2) break;
@@ -140,7 +141,14 @@ void drain_frames(std::string& buf, F&& on_text) {
       head = 10;
     }
     if (buf.size() - off < head + len) break;
-    if ((b0 & 0x0F) == 1) on_text(std::string_view(buf).substr(off + head, len));
+    const unsigned opcode = b0 & 0x0F;
+    if (opcode == 1 || opcode == 0) {
+      msg.append(buf, off + head, len);
+      if (b0 & 0x80) {  // FIN: the message is complete
+        on_text(std::string_view(msg));
+        msg.clear();
+      }
+    }
     off += head + len;
   }
   buf.erase(0, off);
@@ -184,6 +192,7 @@ void fanout() {
   // Subscribers, each waiting for its snapshot.
   std::vector<int> fds;
   std::vector<std::string> bufs(n);
+  std::vector<std::string> msgs(n);
   std::vector<std::uint64_t> got(n, 0);
   std::vector<bool> ready(n, false);
   for (std::size_t i = 0; i < n; ++i) {
@@ -196,6 +205,8 @@ void fanout() {
   for (std::size_t i = 0; i < n; ++i) pfd[i] = {fds[i], POLLIN, 0};
   std::array<std::uint64_t, 10001> lag_hist{};  // 1 ms buckets, the last one is "10 s or more"
   std::uint64_t lag_count = 0;
+  std::size_t closed = 0;
+  std::uint64_t text_frames = 0;
   char chunk[1 << 16];
   auto receive = [&](int timeout_ms) {
     if (::poll(pfd.data(), pfd.size(), timeout_ms) <= 0) return;
@@ -203,9 +214,14 @@ void fanout() {
     for (std::size_t i = 0; i < n; ++i) {
       if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       const ssize_t k = ::recv(fds[i], chunk, sizeof chunk, 0);
-      if (k <= 0) continue;
+      if (k <= 0) {
+        if (pfd[i].fd >= 0) ++closed;
+        pfd[i].fd = -1;  // closed by the server (poll skips negative fds)
+        continue;
+      }
       bufs[i].append(chunk, static_cast<std::size_t>(k));
-      drain_frames(bufs[i], [&](std::string_view text) {
+      drain_frames(bufs[i], msgs[i], [&](std::string_view text) {
+        ++text_frames;
         if (text.find("\"depthSnapshot\"") != std::string_view::npos) ready[i] = true;
         if (text.find("\"type\":\"trades\"") == std::string_view::npos) return;
         for (std::size_t p = text.find("\"ts\":"); p != std::string_view::npos;
@@ -316,10 +332,10 @@ void fanout() {
   std::uint64_t extra = 0;
   for (std::uint64_t g : got) extra += g > trades ? g - trades : 0;
   std::fprintf(stderr,
-               "# ws.fanout: %zu subscribers, %llu trades in %ld s, %llu deliveries (%llu beyond the count), %zu subscribers complete; server RSS %.1f MiB\n",
+               "# ws.fanout: %zu subscribers, %llu trades in %ld s, %llu deliveries (%llu beyond the count) in %llu messages, %zu subscribers complete, %zu closed by the server; server RSS %.1f MiB\n",
                n, static_cast<unsigned long long>(trades), seconds,
                static_cast<unsigned long long>(lag_count), static_cast<unsigned long long>(extra),
-               complete(), static_cast<double>(srv.rss_bytes()) / (1 << 20));
+               static_cast<unsigned long long>(text_frames), complete(), closed, static_cast<double>(srv.rss_bytes()) / (1 << 20));
   for (int fd : fds) ::close(fd);
   cx::bench::report("ws.fanout",
                     {{"subscribers", static_cast<double>(n), 0},
