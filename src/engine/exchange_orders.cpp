@@ -98,6 +98,7 @@ void Exchange::place(const PlaceOrder& c) {
     if (cids_.find(key)) return fail(Reason::DuplicateClientOrderId);
   }
   if (Reason r = m.book->check(o, now_); r != Reason::None) return fail(r);
+  if (!o.reduce_only && stale(m)) return fail(Reason::StaleOraclePrice);
   if (o.reduce_only) {
     if (m.spec.kind == MarketKind::Spot) return fail(Reason::InvalidFlags);
     const Position* p = find_position(acct(mode, o.trader), m.id);
@@ -113,7 +114,9 @@ void Exchange::place(const PlaceOrder& c) {
   if (total128 > INT64_MAX / 2) return fail(Reason::NotionalTooLarge);
   const auto total = static_cast<Amount>(total128);
   const AssetId asset = lock_asset(m, o.side);
-  if (available(mode, o.trader, asset) < total) return fail(Reason::InsufficientBalance);
+  if (available(mode, o.trader, asset) < total)
+    return fail(m.spec.kind != MarketKind::Spot && asset == kUSDC ? Reason::InsufficientMargin
+                                                                  : Reason::InsufficientBalance);
 
   Balance& b = bal(mode, o.trader, asset);
   b.pending += total;
@@ -195,8 +198,13 @@ void Exchange::amend(const AmendOrder& c) {
     new_locked = static_cast<Amount>(nl);
     new_per_lot = *per_lot;
     delta = new_locked - mt.locked;
+    if (qty > o.qty && !o.has(Order::kReduceOnly) && stale(m))
+      return fail(Reason::StaleOraclePrice, m.id);
     if (delta > 0 && available(mode, a.trader, mt.lock_asset) < delta)
-      return fail(Reason::InsufficientBalance, m.id);
+      return fail(m.spec.kind != MarketKind::Spot && mt.lock_asset == kUSDC
+                      ? Reason::InsufficientMargin
+                      : Reason::InsufficientBalance,
+                  m.id);
   }
   Balance& b = bal(mode, a.trader, mt.lock_asset);
   b.pending += delta;
@@ -345,6 +353,10 @@ void Exchange::settle_fill(ExEvent& e) {
   }
   system_[index(mode)].fees[s.quote] += tfee + mfee;
   add_stats(m, n, tfee + mfee);
+  // Cash or positions changed: the margin check at the end of the command re-keys the risk
+  // index (spot only matters to accounts that hold derivative positions).
+  if (s.kind != MarketKind::Spot || !acct(mode, buyer).positions.empty()) touch(mode, buyer);
+  if (s.kind != MarketKind::Spot || !acct(mode, seller).positions.empty()) touch(mode, seller);
   if (mode == Mode::Paper) {
     acct(mode, taker).volume += n;
     if (maker != taker) acct(mode, maker).volume += n;  // a self-trade is one trader's volume once
