@@ -41,6 +41,8 @@ enum class EventType : std::uint8_t {
   FundingPaid,        ///< trader, market: amount = received (< 0: paid), qty = position, price = index
   MarketSettled,      ///< market: price = settlement price (TWAP of the index)
   SettlementPaid,     ///< trader, market: amount = cash (futures: realised PnL), qty = position
+  SettlementHaircut,  ///< trader, market: amount taken from a settlement gain to cover losers'
+                      ///< deficits beyond the insurance fund (to the fund, which pays them)
 };
 
 /// What the book says happened. 72 bytes, written whole, so emitting is a few stores.

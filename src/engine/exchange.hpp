@@ -268,7 +268,9 @@ class Exchange {
   void rebuild_risk_index();
   bool stale(const Market& m) const noexcept;
   void liquidate(Mode mode, TraderId t, MarketId trigger);
-  void deleverage(Mode mode, TraderId t, Market& m, Price price);
+  /// Closes the rest of t's position in m against ranked opposite positions, each at a price
+  /// between the mark and `target` (the bankruptcy price) that costs it at most its profit.
+  void deleverage(Mode mode, TraderId t, Market& m, Price mark, Price target);
   /// Covers a negative USDC balance from the insurance fund (and beyond it, a visible shortfall).
   void cover_deficit(Mode mode, TraderId t);
   void cancel_everything(Mode mode, TraderId t, Reason why);

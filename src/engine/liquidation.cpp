@@ -120,13 +120,13 @@ void Exchange::liquidate(Mode mode, TraderId t, MarketId trigger) {
     }
     const Position& rest = acct(mode, t).positions[i];
     if (rest.size == 0) continue;
-    // The book could not take it all within the bound: deleverage the rest at the mark, or at
-    // the bankruptcy price when the fund cannot cover the loss at mark (within 50% of mark).
+    // The book could not take it all within the bound: deleverage the rest. At the mark when
+    // the fund covers the loss there, else towards the bankruptcy price (docs/margin.md).
     const Price pb = bankruptcy_price(m, rest, other(), fund);
-    Price price = mark;
-    if (is_long && pb > mark) price = std::min(ceil_tick(pb, tick), ceil_tick(static_cast<i128>(mark) * 3 / 2, tick));
-    if (!is_long && pb < mark) price = std::max(pb > 0 ? floor_tick(pb, tick) : 0, floor_tick(mark / 2, tick));
-    deleverage(mode, t, m, std::max(price, tick));
+    Price target = mark;
+    if (is_long && pb > mark) target = ceil_tick(pb, tick);
+    if (!is_long && pb < mark) target = pb > 0 ? floor_tick(pb, tick) : tick;
+    deleverage(mode, t, m, mark, std::max(target, tick));
   }
   Balance& usdc = bal(mode, t, kUSDC);
   const Amount penalty =
@@ -145,7 +145,7 @@ void Exchange::liquidate(Mode mode, TraderId t, MarketId trigger) {
   reindex(mode, t);
 }
 
-void Exchange::deleverage(Mode mode, TraderId t, Market& m, Price price) {
+void Exchange::deleverage(Mode mode, TraderId t, Market& m, Price mark, Price target) {
   const Position* mine = find_position(acct(mode, t), m.id);
   Qty rest = mine ? mine->size : 0;
   if (rest == 0) return;
@@ -160,7 +160,7 @@ void Exchange::deleverage(Mode mode, TraderId t, Market& m, Price price) {
     if (c == t) continue;
     const Position* p = find_position(acct(mode, c), m.id);
     if (!p || p->size == 0 || (p->size > 0) == (rest > 0)) continue;
-    const Amount value = notional(m, price, abs_qty(p->size)).value_or(0);
+    const Amount value = notional(m, mark, abs_qty(p->size)).value_or(0);
     const Amount pnl = (p->size > 0 ? value : -value) - p->cost;
     const Amount cost = std::max<Amount>(p->cost < 0 ? -p->cost : p->cost, 1);
     const Amount equity = margin(mode, c).equity;
@@ -177,6 +177,16 @@ void Exchange::deleverage(Mode mode, TraderId t, Market& m, Price price) {
     const Position* p = find_position(acct(mode, c.trader), m.id);
     const Qty x = std::min(abs_qty(rest), abs_qty(p->size));
     const Qty signed_x = rest > 0 ? x : -x;  // the counterparty's change
+    // Towards the target, but a counterparty gives up at most its profit: never past its entry
+    // (and never worse for it than the mark).
+    const i128 entry = static_cast<i128>(p->cost < 0 ? -p->cost : p->cost) * m.div /
+                       (static_cast<i128>(abs_qty(p->size)) * m.mult);
+    Price price = mark;
+    if (rest > 0)  // the counterparty is short and buys back: at most its entry
+      price = std::max(mark, std::min(target, floor_tick(entry, m.spec.tick)));
+    else           // the counterparty is long and sells: at least its entry
+      price = std::min(mark, std::max(target, ceil_tick(entry, m.spec.tick)));
+    price = std::max(price, m.spec.tick);
     apply_position(mode, c.trader, m, price, signed_x);
     apply_position(mode, t, m, price, -signed_x);
     rest -= signed_x;

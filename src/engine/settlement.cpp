@@ -57,6 +57,8 @@ void Exchange::settle_market(const SettleMarket& c) {
                                    : std::max<Price>(s.strike - price, 0);
   Amount paid = 0;
   Amount received = 0;
+  std::vector<std::pair<TraderId, Amount>> gains;  // winners of this settlement
+  Amount total_gain = 0;
   const std::vector<TraderId> holders(m.risk_index.holders.begin(), m.risk_index.holders.end());
   for (TraderId t : holders) {
     Account& a = acct(mode, t);
@@ -88,6 +90,10 @@ void Exchange::settle_market(const SettleMarket& c) {
       p.size = 0;
       p.cost = 0;
     }
+    if (cash > 0) {
+      gains.emplace_back(t, cash);
+      total_gain += cash;
+    }
     ExEvent& e = push_event(*out_);
     e.type = EventType::SettlementPaid;
     e.mode = static_cast<std::uint8_t>(mode);
@@ -99,7 +105,29 @@ void Exchange::settle_market(const SettleMarket& c) {
     e.amount = cash;
     touch(mode, t);
   }
-  system_[index(mode)].insurance[kUSDC] += paid - received;
+  Amount& fund = system_[index(mode)].insurance[kUSDC];
+  fund += paid - received;
+  // Losers who cannot pay (equity below zero) are covered by the fund; what the fund cannot
+  // cover is taken from this settlement's winners, pro rata to their gains (rounded up, the
+  // excess stays in the fund). The margin check then moves the money to the losers.
+  i128 deficit = 0;
+  for (TraderId t : holders) deficit += std::max<Amount>(-margin(mode, t).equity, 0);
+  const i128 beyond = deficit - std::max<Amount>(fund, 0);
+  if (beyond > 0 && total_gain > 0) {
+    for (const auto& [t, gain] : gains) {
+      const auto h = static_cast<Amount>(
+          std::min<i128>(gain, (beyond * gain + total_gain - 1) / total_gain));
+      bal(mode, t, kUSDC).balance -= h;
+      fund += h;
+      ExEvent& e = push_event(*out_);
+      e.type = EventType::SettlementHaircut;
+      e.mode = static_cast<std::uint8_t>(mode);
+      e.market = m.id;
+      e.trader = t;
+      e.asset = kUSDC;
+      e.amount = h;
+    }
+  }
   if (!touched_.empty()) run_risk(m.id);
 }
 
