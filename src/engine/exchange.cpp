@@ -97,7 +97,7 @@ void Exchange::apply(const Command& cmd, ExEventBuffer& out) {
     last_seq_ = cmd.seq;
   }
   now_ = std::max(now_, cmd.ts);  // time never runs backwards
-  liquidated_.clear();
+  ++commands_;
   if (!due_.empty() && due_.front().at <= now_) expire_due();
   dispatch(cmd, cmd.body, false);
   if (!touched_.empty()) run_risk(0);

@@ -65,6 +65,7 @@ struct Account {
   std::int64_t limit_orders = 0;    ///< PAPER points inputs
   Amount volume = 0;                ///< quote units traded, lifetime
   Amount profit = 0;                ///< realised profit (positive PnL only), quote units
+  std::uint64_t liquidated_in = 0;  ///< command count of its last liquidation (not saved)
 };
 
 /// Exchange-owned accounts of one mode, per asset. Together with the traders' balances they
@@ -314,7 +315,7 @@ class Exchange {
   std::vector<std::string> cid_refs_;  ///< texts referenced by this command's events
   EventBuffer book_ev_;  ///< what the last book call said, before settlement
   std::vector<std::uint64_t> touched_;      ///< mode << 32 | trader, checked by run_risk
-  std::vector<std::uint64_t> liquidated_;   ///< accounts liquidated during this command
+  std::uint64_t commands_ = 0;              ///< commands applied by this object (not saved)
   std::vector<std::uint64_t> risk_batch_;   ///< scratch for run_risk
   ExEventBuffer* out_ = nullptr;
   SeqNo last_seq_ = 0;

@@ -50,7 +50,7 @@ static Price bankruptcy_price(const Market& m, const Position& p, i128 other,
 }
 
 void Exchange::liquidate(Mode mode, TraderId t, MarketId trigger) {
-  liquidated_.push_back(std::uint64_t{static_cast<std::uint8_t>(mode)} << 32 | t);
+  acct(mode, t).liquidated_in = commands_;
   {
     const MarginState ms = margin(mode, t);
     ExEvent& e = push_event(*out_);

@@ -176,9 +176,7 @@ void Exchange::check_account(Mode mode, TraderId t, MarketId trigger) {
     }
   }
   reindex(mode, t);
-  const std::uint64_t key = std::uint64_t{static_cast<std::uint8_t>(mode)} << 32 | t;
-  const bool done = std::find(liquidated_.begin(), liquidated_.end(), key) != liquidated_.end();
-  if (!done) {
+  if (a.liquidated_in != commands_) {
     const MarginState ms = margin(mode, t);
     if ((ms.has_futures && ms.equity < ms.maintenance) || usdc.balance < 0) {
       liquidate(mode, t, trigger);
