@@ -30,7 +30,8 @@ enum class EventType : std::uint8_t {
   Withdrawn,         ///< mode, trader, asset, amount
   PriceUpdated,      ///< market: price = mark, qty = index
   // Derivatives lifecycle (docs/margin.md). Amounts are USDC units; mode is set.
-  Liquidation,        ///< trader, market (whose mark triggered it): amount = equity, notional = MM
+  Liquidation,        ///< trader, market (whose mark triggered it, or kNoMarket): amount =
+                      ///< equity, notional = maintenance margin
   LiquidationPenalty, ///< trader: amount moved from the trader to the insurance fund
   InsurancePaid,      ///< trader: amount the insurance fund paid towards the trader's deficit
   InsuranceShortfall, ///< trader: amount beyond the fund, left as a negative fund balance

@@ -100,7 +100,7 @@ void Exchange::apply(const Command& cmd, ExEventBuffer& out) {
   ++commands_;
   if (!due_.empty() && due_.front().at <= now_) expire_due();
   dispatch(cmd, cmd.body, false);
-  if (!touched_.empty()) run_risk(0);
+  if (!touched_.empty()) run_risk(kNoMarket);
   out_ = nullptr;
 }
 

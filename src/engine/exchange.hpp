@@ -26,6 +26,9 @@
 
 namespace cx::engine {
 
+/// The market of an event that concerns no market (e.g. a liquidation not caused by a price).
+inline constexpr MarketId kNoMarket = ~MarketId{0};
+
 struct ExchangeConfig {
   Amount paper_grant = 10'000'000'000;  ///< simulated USDC for a new PAPER account (10,000)
   std::int64_t points_per_limit_order = 1;
