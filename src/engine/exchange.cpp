@@ -320,6 +320,8 @@ void Exchange::set_status(const SetMarketStatus& c) {
     // Marks that arrived while paused reach the triggers now.
     m.book->on_price(m.mark, now_, book_ev_);
     settle();
+    touch_at_risk(m);
+    if (!touched_.empty()) run_risk(m.id);
   }
   if (c.status == MarketStatus::Delisted) {
     // Every live order leaves, trader by trader in id order.
@@ -359,19 +361,7 @@ void Exchange::price_update(const PriceUpdate& c) {
   if (m.status != MarketStatus::Active) return;  // triggers wait while paused
   m.book->on_price(m.mark, now_, book_ev_);
   settle();
-  if (m.spec.kind == MarketKind::Perp || m.spec.kind == MarketKind::Future) {
-    // Accounts the move may have taken below maintenance: from the index, not a scan.
-    const RiskIndex& ix = m.risk_index;
-    const Mode mode = m.spec.mode;
-    for (auto it = ix.longs.rbegin(); it != ix.longs.rend() && it->first > m.mark; ++it)
-      touch(mode, it->second);
-    for (auto it = ix.shorts.begin(); it != ix.shorts.end() && it->first < m.mark; ++it)
-      touch(mode, it->second);
-    for (TraderId t : ix.multi) touch(mode, t);
-  } else if (m.spec.kind == MarketKind::Option) {
-    // Short options are margined at max(index, strike): re-check their writers.
-    for (TraderId t : m.risk_index.holders) touch(m.spec.mode, t);
-  }
+  touch_at_risk(m);
   if (!touched_.empty()) run_risk(c.market);
 }
 

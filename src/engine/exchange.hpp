@@ -79,6 +79,7 @@ struct SystemAccounts {
   std::array<Amount, kAssetCount> clearing{};  ///< counterpart of realised derivative PnL
   std::array<Amount, kAssetCount> deposits{};
   std::array<Amount, kAssetCount> withdrawals{};
+  Amount funding_rounding = 0;  ///< USDC the fund got from funding rounding (payers round up)
 };
 
 struct StatWindow {
@@ -270,6 +271,8 @@ class Exchange {
   /// Recomputes the risk-index keys of every position of the account.
   void reindex(Mode mode, TraderId t);
   void rebuild_risk_index();
+  /// Queues the accounts a new mark of `m` may have taken below maintenance (from the index).
+  void touch_at_risk(const Market& m);
   bool stale(const Market& m) const noexcept;
   void liquidate(Mode mode, TraderId t, MarketId trigger);
   /// Closes the rest of t's position in m against ranked opposite positions, each at a price

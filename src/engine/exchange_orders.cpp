@@ -473,6 +473,37 @@ AuditReport Exchange::audit() const {
                 std::to_string(static_cast<long long>(expect)));
     }
   }
+  // Derivatives: every market's positions net to zero, its open interest is the long side, the
+  // risk index holds exactly the open perp/future positions, and funding is zero-sum with the
+  // fund's rounding.
+  std::vector<i128> net(markets_.size()), longs(markets_.size());
+  std::vector<std::size_t> indexed(markets_.size());
+  std::array<i128, kModeCount> funding{};
+  for (std::size_t mi = 0; mi < kModeCount; ++mi) {
+    for (TraderId t = 0; t < accounts_[mi].size(); ++t) {
+      for (const Position& p : accounts_[mi][t].positions) {
+        net[p.market] += p.size;
+        longs[p.market] += std::max<Qty>(p.size, 0);
+        funding[mi] += p.funding;
+        const Market& m = *markets_[p.market];
+        const bool futures = m.spec.kind == MarketKind::Perp || m.spec.kind == MarketKind::Future;
+        const bool want = futures && p.size != 0;
+        if (want != (p.indexed != 0) || (want && p.indexed != (p.size > 0 ? 1u : 2u)))
+          problem("position of " + trader_names_[t] + " in " + m.spec.symbol +
+                  " is not in the risk index as it should be");
+        indexed[p.market] += want ? 1 : 0;
+      }
+    }
+    if (funding[mi] + system_[mi].funding_rounding != 0)
+      problem(std::string(to_string(static_cast<Mode>(mi))) + ": funding is not zero-sum");
+  }
+  for (const auto& m : markets_) {
+    if (net[m->id] != 0) problem(m->spec.symbol + ": positions do not net to zero");
+    if (m->spec.kind != MarketKind::Spot && longs[m->id] != m->stats.open_interest)
+      problem(m->spec.symbol + ": open interest differs from the long positions");
+    if (m->risk_index.longs.size() + m->risk_index.shorts.size() != indexed[m->id])
+      problem(m->spec.symbol + ": the risk index holds stale entries");
+  }
   return r;
 }
 

@@ -78,6 +78,7 @@ void Exchange::funding_settle(const FundingSettle& c) {
     touch(mode, t);
   }
   system_[index(mode)].insurance[kUSDC] += paid - received;
+  system_[index(mode)].funding_rounding += paid - received;
   ExEvent& e = push_event(*out_);
   e.type = EventType::FundingSettled;
   e.mode = static_cast<std::uint8_t>(mode);

@@ -143,6 +143,21 @@ void Exchange::rebuild_risk_index() {
   }
 }
 
+void Exchange::touch_at_risk(const Market& m) {
+  const Mode mode = m.spec.mode;
+  const RiskIndex& ix = m.risk_index;
+  if (m.spec.kind == MarketKind::Perp || m.spec.kind == MarketKind::Future) {
+    for (auto it = ix.longs.rbegin(); it != ix.longs.rend() && it->first > m.mark; ++it)
+      touch(mode, it->second);
+    for (auto it = ix.shorts.begin(); it != ix.shorts.end() && it->first < m.mark; ++it)
+      touch(mode, it->second);
+    for (TraderId t : ix.multi) touch(mode, t);
+  } else if (m.spec.kind == MarketKind::Option) {
+    // Short options are margined at max(index, strike): re-check the market's holders.
+    for (TraderId t : ix.holders) touch(mode, t);
+  }
+}
+
 void Exchange::run_risk(MarketId trigger) {
   while (!touched_.empty()) {
     risk_batch_.swap(touched_);
