@@ -50,11 +50,15 @@ struct Balance {
   Amount pending = 0;  ///< the part locked by open orders (available = balance - pending)
 };
 
+/// Position::indexed bits: the side set of the risk index (perp/future), holder, multi-market.
+inline constexpr std::uint32_t kIndexLong = 1, kIndexShort = 2, kIndexSide = 3, kIndexHolder = 4,
+                               kIndexMulti = 8;
+
 /// A derivative position. `cost` is the signed quote value paid for the open size (positive for
 /// a long), so the average entry is cost / size and realised PnL is exact.
 struct Position {
   MarketId market = 0;
-  std::uint32_t indexed = 0;  ///< risk index entry: 0 none, 1 long, 2 short (snapshots copy bytes)
+  std::uint32_t indexed = 0;  ///< kIndex* bits: where the risk index holds it (snapshots copy bytes)
   Qty size = 0;
   Amount cost = 0;
   Amount realized = 0;

@@ -488,7 +488,9 @@ AuditReport Exchange::audit() const {
         const Market& m = *markets_[p.market];
         const bool futures = m.spec.kind == MarketKind::Perp || m.spec.kind == MarketKind::Future;
         const bool want = futures && p.size != 0;
-        if (want != (p.indexed != 0) || (want && p.indexed != (p.size > 0 ? 1u : 2u)))
+        const std::uint32_t side = p.indexed & kIndexSide;
+        if (want != (side != 0) || (want && side != (p.size > 0 ? kIndexLong : kIndexShort)) ||
+            (p.size != 0) != ((p.indexed & kIndexHolder) != 0))
           problem("position of " + trader_names_[t] + " in " + m.spec.symbol +
                   " is not in the risk index as it should be");
         indexed[p.market] += want ? 1 : 0;

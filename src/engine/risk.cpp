@@ -87,57 +87,65 @@ void Exchange::reindex(Mode mode, TraderId t) {
   for (Position& p : a.positions) {
     Market& m = *markets_[p.market];
     RiskIndex& ix = m.risk_index;
-    if (p.indexed == 1) ix.longs.erase({p.liq_key, t});
-    if (p.indexed == 2) ix.shorts.erase({p.liq_key, t});
-    p.indexed = 0;
+    const std::uint32_t was = p.indexed;
     if (p.size == 0) {
-      ix.holders.erase(t);
-      ix.multi.erase(t);
+      if ((was & kIndexSide) == kIndexLong) ix.longs.erase({p.liq_key, t});
+      if ((was & kIndexSide) == kIndexShort) ix.shorts.erase({p.liq_key, t});
+      if (was & kIndexHolder) ix.holders.erase(t);
+      if (was & kIndexMulti) ix.multi.erase(t);
+      p.indexed = 0;
       continue;
     }
-    ix.holders.insert(t);
-    if (open >= 2) ix.multi.insert(t);
-    else ix.multi.erase(t);
-    if (m.spec.kind != MarketKind::Perp && m.spec.kind != MarketKind::Future) continue;
+    std::uint32_t now = kIndexHolder;
+    if (!(was & kIndexHolder)) ix.holders.insert(t);
+    if (open >= 2) {
+      now |= kIndexMulti;
+      if (!(was & kIndexMulti)) ix.multi.insert(t);
+    } else if (was & kIndexMulti) {
+      ix.multi.erase(t);
+    }
+    if (m.spec.kind != MarketKind::Perp && m.spec.kind != MarketKind::Future) {
+      p.indexed = now;
+      continue;
+    }
     const Contribution c = contribution(m, p);
     // Everything but this position's own margin line: cash, other PnL, other margins.
     const i128 other = total - (c.upnl - c.mm);
     const i128 mmr = m.spec.maintenance_margin_bps;
+    Price key = 0;
+    std::uint32_t side = kIndexLong;
     if (p.size > 0) {
       // equity - MM = other - cost + size x P x k x (1 - mmr) < slack  <=>  P < num / den
       const i128 num = (static_cast<i128>(p.cost) - other + kKeySlack) * 10'000 * m.div;
       const i128 den = static_cast<i128>(p.size) * m.mult * (10'000 - mmr);
-      Price key = 0;
       if (den == 0) key = num > 0 ? INT64_MAX : 0;
       else if (num > 0) key = clamp_price(num / den + 1);
-      p.liq_key = key;
-      p.indexed = 1;
-      ix.longs.insert({key, t});
     } else {
       // other - cost - |size| x P x k x (1 + mmr) < slack  <=>  P > num / den
       const i128 num = (other - p.cost - kKeySlack) * 10'000 * m.div;
       const i128 den = static_cast<i128>(-p.size) * m.mult * (10'000 + mmr);
-      const Price key = num < 0 ? -1 : clamp_price(num / den);
-      p.liq_key = key;
-      p.indexed = 2;
-      ix.shorts.insert({key, t});
+      key = num < 0 ? -1 : clamp_price(num / den);
+      side = kIndexShort;
     }
+    if ((was & kIndexSide) != side || p.liq_key != key) {
+      if ((was & kIndexSide) == kIndexLong) ix.longs.erase({p.liq_key, t});
+      if ((was & kIndexSide) == kIndexShort) ix.shorts.erase({p.liq_key, t});
+      (side == kIndexLong ? ix.longs : ix.shorts).insert({key, t});
+      p.liq_key = key;
+    }
+    p.indexed = now | side;
   }
 }
 
 void Exchange::rebuild_risk_index() {
   for (std::size_t mi = 0; mi < kModeCount; ++mi) {
     for (TraderId t = 0; t < accounts_[mi].size(); ++t) {
-      const Account& a = accounts_[mi][t];
-      std::size_t open = 0;
-      for (const Position& p : a.positions) open += p.size != 0 ? 1 : 0;
-      for (const Position& p : a.positions) {
+      for (const Position& p : accounts_[mi][t].positions) {
         RiskIndex& ix = markets_[p.market]->risk_index;
-        if (p.indexed == 1) ix.longs.insert({p.liq_key, t});
-        if (p.indexed == 2) ix.shorts.insert({p.liq_key, t});
-        if (p.size == 0) continue;
-        ix.holders.insert(t);
-        if (open >= 2) ix.multi.insert(t);
+        if ((p.indexed & kIndexSide) == kIndexLong) ix.longs.insert({p.liq_key, t});
+        if ((p.indexed & kIndexSide) == kIndexShort) ix.shorts.insert({p.liq_key, t});
+        if (p.indexed & kIndexHolder) ix.holders.insert(t);
+        if (p.indexed & kIndexMulti) ix.multi.insert(t);
       }
     }
   }
@@ -190,14 +198,14 @@ void Exchange::check_account(Mode mode, TraderId t, MarketId trigger) {
       need -= r;
     }
   }
-  reindex(mode, t);
   if (a.liquidated_in != commands_) {
     const MarginState ms = margin(mode, t);
     if ((ms.has_futures && ms.equity < ms.maintenance) || usdc.balance < 0) {
-      liquidate(mode, t, trigger);
+      liquidate(mode, t, trigger);  // re-keys the account when done
       return;
     }
   }
+  reindex(mode, t);
   if (usdc.balance < 0) cover_deficit(mode, t);
   if (usdc.pending > usdc.balance) cancel_everything(mode, t, Reason::MarginCall);
 }

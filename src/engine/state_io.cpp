@@ -229,7 +229,8 @@ struct StateIo {
         a.assets = r.get<std::array<Balance, kAssetCount>>();
         a.positions = r.vec<Position>(markets);
         for (const Position& p : a.positions)
-          if (p.market >= markets || p.indexed > 2) return bad("position fields");
+          if (p.market >= markets || p.indexed > 15 || (p.indexed & kIndexSide) == kIndexSide)
+            return bad("position fields");
         a.limit_orders = r.get<std::int64_t>();
         a.volume = r.get<Amount>();
         a.profit = r.get<Amount>();
