@@ -175,5 +175,47 @@ TEST_F(LiquidationTest, LiquidationTheFundCannotCoverEndsInAutoDeleveraging) {
   v.expect_audit_ok();
 }
 
+TEST_F(LiquidationTest, CrossMarginALossInOneMarketLiquidatesPositionsInBoth) {
+  MarketId eth = v.perp("ETH-PERP");
+  v.deposit(alice, kUSDC, 2'100 * kUsdc);
+  v.deposit(bob, kUSDC, 100'000 * kUsdc);
+  v.deposit(carol, kUSDC, 100'000 * kUsdc);
+  mark(100'00);
+  v.run(PriceUpdate{eth, 100'00, 100'00});
+  for (MarketId m : {perp, eth}) {
+    v.place(m, sell(bob, 100'00, 100 * kContract));
+    v.place(m, buy(alice, 100'00, 100 * kContract));  // 10,000 long in each; 2,090 left
+    v.place(m, buy(carol, 80'00, 200 * kContract));    // bids to liquidate into
+  }
+  // BTC alone moving to 90.00 leaves equity 1,090 against 950 of maintenance: safe.
+  mark(90'00);
+  EXPECT_TRUE(v.of(EventType::Liquidation).empty());
+  // Then ETH moves to 95.00: equity 590 < 925. The BTC key was computed with ETH at 100.00;
+  // the account is found because it holds positions in more than one market.
+  v.run(PriceUpdate{eth, 95'00, 95'00});
+  auto liq = v.of(EventType::Liquidation);
+  ASSERT_EQ(liq.size(), 1u);
+  EXPECT_EQ(liq[0].trader, alice);
+  EXPECT_EQ(liq[0].market, eth);
+  EXPECT_EQ(v.pos(alice, perp).size, 0);
+  EXPECT_EQ(v.pos(alice, eth).size, 0);
+  EXPECT_GE(v.bal(alice, kUSDC).balance, 0);
+  v.expect_audit_ok();
+}
+
+TEST_F(LiquidationTest, ADepositMovesTheLiquidationPriceAway) {
+  v.deposit(alice, kUSDC, 1'100 * kUsdc);
+  v.deposit(bob, kUSDC, 100'000 * kUsdc);
+  mark(100'00);
+  v.place(perp, sell(bob, 100'00, 100 * kContract));
+  v.place(perp, buy(alice, 100'00, 100 * kContract));  // liquidation below about 93.74
+  v.deposit(alice, kUSDC, 1'000 * kUsdc);               // now below about 83.21
+  mark(90'00);
+  EXPECT_TRUE(v.of(EventType::Liquidation).empty());
+  mark(83'00);
+  EXPECT_EQ(v.of(EventType::Liquidation).size(), 1u);
+  v.expect_audit_ok();
+}
+
 }  // namespace
 }  // namespace cx::engine
