@@ -90,6 +90,7 @@ void Exchange::place(const PlaceOrder& c) {
   auto fail = [&](Reason r) { reject(r, o.trader, c.market, cid); };
   if (!valid_trader(o.trader)) return fail(Reason::UnknownTrader);
   if (m.status != MarketStatus::Active) return fail(Reason::MarketNotActive);
+  if (m.spec.expiry > 0 && now_ >= m.spec.expiry) return fail(Reason::MarketNotActive);  // expired
   o.client_id = 0;
   CidKey key{o.trader << 1 | static_cast<std::uint32_t>(mode), 0};
   if (!cid.empty()) {
