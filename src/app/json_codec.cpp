@@ -659,6 +659,8 @@ std::string_view event_name(EventType t) noexcept {
       return "settlement";
     case EventType::SettlementHaircut:
       return "settlementHaircut";
+    case EventType::ProfitRealized:
+      return "profitRealized";
   }
   return "unknown";
 }
@@ -784,8 +786,11 @@ json::object encode_event(const ExEvent& e, const Exchange& ex, const CommandCon
     case EventType::FundingPaid:
     case EventType::SettlementPaid:
     case EventType::SettlementHaircut:
+    case EventType::ProfitRealized:
       o["trader"] = trader(e.trader);
-      if (e.type != EventType::SettlementHaircut) {
+      if (e.type == EventType::ProfitRealized) {
+        o["size"] = format_decimal(e.qty, m.spec.qty_scale);
+      } else if (e.type != EventType::SettlementHaircut) {
         o["price"] = price_text(m, e.price);
         o["size"] = format_decimal(e.qty, m.spec.qty_scale);
       }

@@ -44,6 +44,8 @@ enum class EventType : std::uint8_t {
   SettlementPaid,     ///< trader, market: amount = cash (futures: realised PnL), qty = position
   SettlementHaircut,  ///< trader, market: amount taken from a settlement gain to cover losers'
                       ///< deficits beyond the insurance fund (to the fund, which pays them)
+  ProfitRealized,     ///< trader, market: amount of unrealised profit turned into cash to cover
+                      ///< a negative cash balance (the position's cost moves by it)
 };
 
 /// What the book says happened. 72 bytes, written whole, so emitting is a few stores.

@@ -196,6 +196,14 @@ void Exchange::check_account(Mode mode, TraderId t, MarketId trigger) {
       usdc.balance += r;
       system_[index(mode)].clearing[kUSDC] -= r;
       need -= r;
+      ExEvent& e = push_event(*out_);
+      e.type = EventType::ProfitRealized;
+      e.mode = static_cast<std::uint8_t>(mode);
+      e.market = p.market;
+      e.trader = t;
+      e.asset = kUSDC;
+      e.qty = p.size;
+      e.amount = r;
     }
   }
   if (a.liquidated_in != commands_) {
