@@ -13,7 +13,9 @@ namespace cx::engine {
 
 namespace {
 
-inline Qty abs_qty(Qty q) noexcept { return q < 0 ? -q : q; }
+inline Qty abs_qty(Qty q) noexcept {
+  return q < 0 ? -q : q;
+}
 
 Price ceil_tick(i128 p, Price tick) noexcept {
   if (p <= 0) return 0;
@@ -26,12 +28,9 @@ Price floor_tick(i128 p, Price tick) noexcept {
   return r > INT64_MAX / 2 ? INT64_MAX / 2 / tick * tick : static_cast<Price>(r);
 }
 
-}  // namespace
-
 /// The worst price at which closing all of `p` keeps the account's loss within its cash, its
 /// other positions' PnL at mark and the insurance fund (taker fee included). 0: no bound.
-static Price bankruptcy_price(const Market& m, const Position& p, i128 other,
-                              Amount fund) {
+Price bankruptcy_price(const Market& m, const Position& p, i128 other, Amount fund) {
   const i128 fee = m.spec.taker_fee_bps;
   const i128 q = abs_qty(p.size);
   if (p.size > 0) {
@@ -48,6 +47,8 @@ static Price bankruptcy_price(const Market& m, const Position& p, i128 other,
   const i128 v = room * 10'000 * m.div / (q * m.mult * (10'000 + fee));
   return v > INT64_MAX / 2 ? INT64_MAX / 2 : static_cast<Price>(v);
 }
+
+}  // namespace
 
 void Exchange::liquidate(Mode mode, TraderId t, MarketId trigger) {
   acct(mode, t).liquidated_in = commands_;
@@ -72,9 +73,10 @@ void Exchange::liquidate(Mode mode, TraderId t, MarketId trigger) {
     if (m.status == MarketStatus::Settled || m.status == MarketStatus::Delisted) continue;
     const Price tick = m.spec.tick;
     const bool is_long = p.size > 0;
-    const Price mark = m.mark > 0 ? m.mark
-                                  : static_cast<Price>(static_cast<i128>(p.cost < 0 ? -p.cost : p.cost) *
-                                                       m.div / (abs_qty(p.size) * m.mult));
+    const Price mark = m.mark > 0
+                           ? m.mark
+                           : static_cast<Price>(static_cast<i128>(p.cost < 0 ? -p.cost : p.cost) *
+                                                m.div / (abs_qty(p.size) * m.mult));
     closed += notional(m, mark, abs_qty(p.size)).value_or(0);
     // What the rest of the account brings: cash and the other positions' PnL at mark.
     auto other = [&] {
@@ -82,7 +84,8 @@ void Exchange::liquidate(Mode mode, TraderId t, MarketId trigger) {
       for (const Position& q : acct(mode, t).positions) {
         if (q.size == 0 || q.market == m.id) continue;
         const Market& qm = *markets_[q.market];
-        if ((qm.spec.kind != MarketKind::Perp && qm.spec.kind != MarketKind::Future) || qm.mark <= 0)
+        if ((qm.spec.kind != MarketKind::Perp && qm.spec.kind != MarketKind::Future) ||
+            qm.mark <= 0)
           continue;
         const Amount v = notional(qm, qm.mark, abs_qty(q.size)).value_or(0);
         o += (q.size > 0 ? v : -v) - q.cost;
@@ -95,9 +98,12 @@ void Exchange::liquidate(Mode mode, TraderId t, MarketId trigger) {
       const Price pb = bankruptcy_price(m, p, other(), fund);
       Price limit = is_long ? ceil_tick(static_cast<i128>(mark) * (10'000 - slip) / 10'000, tick)
                             : floor_tick(static_cast<i128>(mark) * (10'000 + slip) / 10'000, tick);
-      if (is_long) limit = std::max(limit, ceil_tick(pb, tick));
-      else if (pb > 0) limit = std::min(limit, floor_tick(pb, tick));
-      else limit = 0;
+      if (is_long)
+        limit = std::max(limit, ceil_tick(pb, tick));
+      else if (pb > 0)
+        limit = std::min(limit, floor_tick(pb, tick));
+      else
+        limit = 0;
       NewOrder o;
       o.trader = t;
       o.side = is_long ? Side::Sell : Side::Buy;
@@ -129,8 +135,8 @@ void Exchange::liquidate(Mode mode, TraderId t, MarketId trigger) {
     deleverage(mode, t, m, mark, std::max(target, tick));
   }
   Balance& usdc = bal(mode, t, kUSDC);
-  const Amount penalty =
-      std::min(bps_ceil(closed, config_.liquidation_penalty_bps), std::max<Amount>(usdc.balance, 0));
+  const Amount penalty = std::min(bps_ceil(closed, config_.liquidation_penalty_bps),
+                                  std::max<Amount>(usdc.balance, 0));
   if (penalty > 0) {
     usdc.balance -= penalty;
     system_[index(mode)].insurance[kUSDC] += penalty;
@@ -165,8 +171,8 @@ void Exchange::deleverage(Mode mode, TraderId t, Market& m, Price mark, Price ta
     const Amount cost = std::max<Amount>(p->cost < 0 ? -p->cost : p->cost, 1);
     const Amount equity = margin(mode, c).equity;
     const i128 profit_bps = static_cast<i128>(pnl) * 10'000 / cost;
-    const i128 lev_bps = equity > 0 ? static_cast<i128>(value) * 10'000 / equity
-                                    : static_cast<i128>(INT64_MAX);
+    const i128 lev_bps =
+        equity > 0 ? static_cast<i128>(value) * 10'000 / equity : static_cast<i128>(INT64_MAX);
     ranked.push_back({profit_bps * lev_bps, c});
   }
   std::sort(ranked.begin(), ranked.end(), [](const Candidate& a, const Candidate& b) {
@@ -184,7 +190,7 @@ void Exchange::deleverage(Mode mode, TraderId t, Market& m, Price mark, Price ta
     Price price = mark;
     if (rest > 0)  // the counterparty is short and buys back: at most its entry
       price = std::max(mark, std::min(target, floor_tick(entry, m.spec.tick)));
-    else           // the counterparty is long and sells: at least its entry
+    else  // the counterparty is long and sells: at least its entry
       price = std::min(mark, std::max(target, ceil_tick(entry, m.spec.tick)));
     price = std::max(price, m.spec.tick);
     apply_position(mode, c.trader, m, price, signed_x);

@@ -10,7 +10,9 @@ namespace cx::engine {
 
 namespace {
 
-inline Qty abs_qty(Qty q) noexcept { return q < 0 ? -q : q; }
+inline Qty abs_qty(Qty q) noexcept {
+  return q < 0 ? -q : q;
+}
 
 /// Rounding of the integer notionals (floor) and margins (ceil) differs from the exact line by a
 /// few units; keys are computed for this much cushion so rounding never hides an account.
@@ -63,8 +65,7 @@ MarginState Exchange::margin(Mode mode, TraderId t) const {
     ms.equity += c.upnl;
     ms.maintenance += c.mm;
     ms.initial += c.im;
-    if (m.spec.kind == MarketKind::Perp || m.spec.kind == MarketKind::Future)
-      ms.has_futures = true;
+    if (m.spec.kind == MarketKind::Perp || m.spec.kind == MarketKind::Future) ms.has_futures = true;
   }
   return ms;
 }
@@ -118,8 +119,10 @@ void Exchange::reindex(Mode mode, TraderId t) {
       // equity - MM = other - cost + size x P x k x (1 - mmr) < slack  <=>  P < num / den
       const i128 num = (static_cast<i128>(p.cost) - other + kKeySlack) * 10'000 * m.div;
       const i128 den = static_cast<i128>(p.size) * m.mult * (10'000 - mmr);
-      if (den == 0) key = num > 0 ? INT64_MAX : 0;
-      else if (num > 0) key = clamp_price(num / den + 1);
+      if (den == 0)
+        key = num > 0 ? INT64_MAX : 0;
+      else if (num > 0)
+        key = clamp_price(num / den + 1);
     } else {
       // other - cost - |size| x P x k x (1 + mmr) < slack  <=>  P > num / den
       const i128 num = (other - p.cost - kKeySlack) * 10'000 * m.div;

@@ -51,10 +51,9 @@ void Exchange::settle_market(const SettleMarket& c) {
     st.market = m.id;
     st.count = static_cast<std::uint32_t>(MarketStatus::Settled);
   }
-  const Price intrinsic =
-      s.kind != MarketKind::Option ? 0
-      : s.is_call                  ? std::max<Price>(price - s.strike, 0)
-                                   : std::max<Price>(s.strike - price, 0);
+  const Price intrinsic = s.kind != MarketKind::Option ? 0
+                          : s.is_call                  ? std::max<Price>(price - s.strike, 0)
+                                                       : std::max<Price>(s.strike - price, 0);
   Amount paid = 0;
   Amount received = 0;
   std::vector<std::pair<TraderId, Amount>> gains;  // winners of this settlement
@@ -115,8 +114,8 @@ void Exchange::settle_market(const SettleMarket& c) {
   const i128 beyond = deficit - std::max<Amount>(fund, 0);
   if (beyond > 0 && total_gain > 0) {
     for (const auto& [t, gain] : gains) {
-      const auto h = static_cast<Amount>(
-          std::min<i128>(gain, (beyond * gain + total_gain - 1) / total_gain));
+      const auto h =
+          static_cast<Amount>(std::min<i128>(gain, (beyond * gain + total_gain - 1) / total_gain));
       bal(mode, t, kUSDC).balance -= h;
       fund += h;
       ExEvent& e = push_event(*out_);

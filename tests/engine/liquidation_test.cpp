@@ -111,8 +111,8 @@ TEST_F(LiquidationTest, LiquidationThatTheInsuranceFundCovers) {
   auto liq = v.of(EventType::Liquidation);
   ASSERT_EQ(liq.size(), 1u);
   EXPECT_EQ(liq[0].trader, alice);
-  EXPECT_EQ(liq[0].amount, 395 * kUsdc);         // equity at mark: 1,495 - 1,100
-  EXPECT_EQ(liq[0].notional, 445 * kUsdc);       // maintenance: 5% of 8,900
+  EXPECT_EQ(liq[0].amount, 395 * kUsdc);    // equity at mark: 1,495 - 1,100
+  EXPECT_EQ(liq[0].notional, 445 * kUsdc);  // maintenance: 5% of 8,900
   auto cancels = v.of(EventType::Cancelled);
   ASSERT_EQ(cancels.size(), 1u);
   EXPECT_EQ(cancels[0].order_id, alice_bid);
@@ -134,7 +134,7 @@ TEST_F(LiquidationTest, LiquidationThatTheInsuranceFundCovers) {
 
 TEST_F(LiquidationTest, LiquidationTheFundCannotCoverEndsInAutoDeleveraging) {
   v.deposit(alice, kUSDC, 1'100 * kUsdc);
-  v.deposit(bob, kUSDC, 1'000 * kUsdc);    // the more leveraged short
+  v.deposit(bob, kUSDC, 1'000 * kUsdc);  // the more leveraged short
   v.deposit(carol, kUSDC, 10'000 * kUsdc);
   v.deposit(erin, kUSDC, 100'000 * kUsdc);
   mark(100'00);
@@ -185,7 +185,7 @@ TEST_F(LiquidationTest, CrossMarginALossInOneMarketLiquidatesPositionsInBoth) {
   for (MarketId m : {perp, eth}) {
     v.place(m, sell(bob, 100'00, 100 * kContract));
     v.place(m, buy(alice, 100'00, 100 * kContract));  // 10,000 long in each; 2,090 left
-    v.place(m, buy(carol, 80'00, 200 * kContract));    // bids to liquidate into
+    v.place(m, buy(carol, 80'00, 200 * kContract));   // bids to liquidate into
   }
   // BTC alone moving to 90.00 leaves equity 1,090 against 950 of maintenance: safe.
   mark(90'00);
@@ -209,7 +209,7 @@ TEST_F(LiquidationTest, ADepositMovesTheLiquidationPriceAway) {
   mark(100'00);
   v.place(perp, sell(bob, 100'00, 100 * kContract));
   v.place(perp, buy(alice, 100'00, 100 * kContract));  // liquidation below about 93.74
-  v.deposit(alice, kUSDC, 1'000 * kUsdc);               // now below about 83.21
+  v.deposit(alice, kUSDC, 1'000 * kUsdc);              // now below about 83.21
   mark(90'00);
   EXPECT_TRUE(v.of(EventType::Liquidation).empty());
   mark(83'00);

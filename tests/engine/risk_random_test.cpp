@@ -70,7 +70,8 @@ struct RiskSim {
       o.trader = t;
       o.side = pick(0, 1) ? Side::Buy : Side::Sell;
       const MarketKind kind = x.market(m).spec.kind;
-      const Price ref = kind == MarketKind::Option ? std::max<Price>(x.market(m).mark, 1'00) : index;
+      const Price ref =
+          kind == MarketKind::Option ? std::max<Price>(x.market(m).mark, 1'00) : index;
       o.price = std::max<Price>(1, ref + ref * pick(-300, 300) / 10'000);
       o.qty = pick(1, 100) * kContract / 2;
       if (pick(0, 9) == 0) {
@@ -88,11 +89,13 @@ struct RiskSim {
       return PlaceOrder{m, o, {}};
     }
     if (r < 700 && !ids.empty()) {
-      OrderId id = ids[static_cast<std::size_t>(pick(0, static_cast<std::int64_t>(ids.size()) - 1))];
+      OrderId id =
+          ids[static_cast<std::size_t>(pick(0, static_cast<std::int64_t>(ids.size()) - 1))];
       return CancelOrder{Mode::Paper, t, id, {}};
     }
     if (r < 740 && !ids.empty()) {
-      OrderId id = ids[static_cast<std::size_t>(pick(0, static_cast<std::int64_t>(ids.size()) - 1))];
+      OrderId id =
+          ids[static_cast<std::size_t>(pick(0, static_cast<std::int64_t>(ids.size()) - 1))];
       AmendRequest a{t, id, 0, std::max<Price>(1, index + index * pick(-300, 300) / 10'000),
                      pick(0, 1) ? pick(1, 60) * kContract / 10 : 0};
       return AmendOrder{Mode::Paper, m, a, {}};
@@ -129,7 +132,9 @@ struct RiskSim {
               fills = 0, shortfalls = 0;
 };
 
-int risk_commands() { return std::getenv("CX_SANITIZED") ? 6'000 : 100'000; }
+int risk_commands() {
+  return std::getenv("CX_SANITIZED") ? 6'000 : 100'000;
+}
 
 TEST(RiskRandom, AuditHoldsAndNoBalanceIsNegativeThroughShocks) {
   for (std::uint64_t seed : {11u, 12u, 13u}) {
@@ -149,17 +154,20 @@ TEST(RiskRandom, AuditHoldsAndNoBalanceIsNegativeThroughShocks) {
         return;
       }
     }
-    std::printf("RiskRandom seed=%llu fills=%zu liquidations=%zu adl=%zu insurance_paid=%zu "
-                "funding=%zu settlements=%zu shortfalls=%zu fund=%lld\n",
-                static_cast<unsigned long long>(seed), sim.fills, sim.liquidations, sim.adl,
-                sim.insurance_paid, sim.funding, sim.settlements, sim.shortfalls,
-                static_cast<long long>(v.x.insurance_fund(Mode::Paper)));
+    std::printf(
+        "RiskRandom seed=%llu fills=%zu liquidations=%zu adl=%zu insurance_paid=%zu "
+        "funding=%zu settlements=%zu shortfalls=%zu fund=%lld\n",
+        static_cast<unsigned long long>(seed), sim.fills, sim.liquidations, sim.adl,
+        sim.insurance_paid, sim.funding, sim.settlements, sim.shortfalls,
+        static_cast<long long>(v.x.insurance_fund(Mode::Paper)));
     EXPECT_GT(sim.liquidations, 0u) << "seed " << seed << ": shocks should liquidate someone";
     EXPECT_GT(sim.funding, 0u);
   }
 }
 
-bool same(const ExEvent& a, const ExEvent& b) { return std::memcmp(&a, &b, sizeof(ExEvent)) == 0; }
+bool same(const ExEvent& a, const ExEvent& b) {
+  return std::memcmp(&a, &b, sizeof(ExEvent)) == 0;
+}
 
 CommandBody through_codec(const CommandBody& body, SeqNo seq, Timestamp ts) {
   std::vector<std::byte> bytes;
