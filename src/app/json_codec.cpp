@@ -729,6 +729,7 @@ json::object encode_event(const ExEvent& e, const Exchange& ex, const CommandCon
       o["makerOrderId"] = std::to_string(e.maker_id);
       o["makerFee"] = amount_text(m.spec.quote, e.maker_fee);
       o["makerRemainingQty"] = qty_text(m, e.maker_remaining);
+      if (e.reason == Reason::Liquidation) o["liquidation"] = true;  // the taker was liquidated
       break;
     case EventType::Accepted:
     case EventType::Cancelled:
