@@ -38,8 +38,10 @@ enum class EventType : std::uint8_t {
   AutoDeleveraged,    ///< trader (deleveraged) closed qty at price against maker_trader
                       ///< (liquidated); side = the deleveraged trader's side of that trade
   FundingSampled,     ///< market: amount = premium sample, ppm of the index
-  FundingSettled,     ///< market: amount = rate (ppm), notional = rounding to the fund, count = samples
-  FundingPaid,        ///< trader, market: amount = received (< 0: paid), qty = position, price = index
+  FundingSettled,     ///< market: amount = rate (ppm), notional = rounding to the fund,
+                      ///< count = samples
+  FundingPaid,        ///< trader, market: amount = received (< 0: paid), qty = position,
+                      ///< price = index
   MarketSettled,      ///< market: price = settlement price (TWAP of the index)
   SettlementPaid,     ///< trader, market: amount = cash (futures: realised PnL), qty = position
   SettlementHaircut,  ///< trader, market: amount taken from a settlement gain to cover losers'

@@ -30,6 +30,7 @@ void Exchange::reserve(std::uint32_t orders, std::uint32_t traders) {
   cids_.reserve(orders);
   trader_names_.reserve(traders);
   for (auto& a : accounts_) a.reserve(traders);
+  for (auto& h : has_positions_) h.reserve(traders);
 }
 
 // ---------------------------------------------------------------- lookups
@@ -168,6 +169,7 @@ void Exchange::register_trader(const RegisterTrader& c) {
   trader_names_.push_back(c.name);
   trader_ids_.emplace(c.name, id);
   for (auto& a : accounts_) a.emplace_back();
+  for (auto& h : has_positions_) h.push_back(0);
   ExEvent& e = push_event(*out_);
   e.type = EventType::TraderRegistered;
   e.trader = id;
@@ -365,7 +367,7 @@ void Exchange::price_update(const PriceUpdate& c) {
   if (!touched_.empty()) run_risk(c.market);
 }
 
-Price Exchange::derived_mark(Market& m) const {
+Price Exchange::derived_mark(Market& m) {
   MarketRisk& r = m.risk;
   if (m.spec.kind == MarketKind::Option) {
     // An option's mark without a quote: its intrinsic value (at least one tick).
@@ -376,7 +378,8 @@ Price Exchange::derived_mark(Market& m) const {
   const auto ask = m.book->best_ask();
   const Amount sample = bid && ask ? (*bid + *ask) / 2 - m.index : 0;
   r.premium_ema += (sample - r.premium_ema) / (Amount{1} << config_.mark_ema_shift);
-  const Amount cap = static_cast<Amount>(static_cast<i128>(m.index) * config_.mark_premium_cap_bps / 10'000);
+  const auto cap =
+      static_cast<Amount>(static_cast<i128>(m.index) * config_.mark_premium_cap_bps / 10'000);
   return std::max<Price>(m.index + std::clamp(r.premium_ema, -cap, cap), 1);
 }
 

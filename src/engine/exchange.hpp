@@ -11,9 +11,9 @@
 #include <climits>
 #include <cstdint>
 #include <map>
-#include <set>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,7 +58,7 @@ inline constexpr std::uint32_t kIndexLong = 1, kIndexShort = 2, kIndexSide = 3, 
 /// a long), so the average entry is cost / size and realised PnL is exact.
 struct Position {
   MarketId market = 0;
-  std::uint32_t indexed = 0;  ///< kIndex* bits: where the risk index holds it (snapshots copy bytes)
+  std::uint32_t indexed = 0;  ///< kIndex* bits: where the risk index holds it (saved as bytes)
   Qty size = 0;
   Amount cost = 0;
   Amount realized = 0;
@@ -257,7 +257,7 @@ class Exchange {
   void price_update(const PriceUpdate& c);
   void expire_due();
   /// Mark = index + clamp(EMA of (mid - index), +-cap% of index); updates the EMA.
-  Price derived_mark(Market& m) const;
+  Price derived_mark(Market& m);
   void funding_sample(const FundingSample& c);
   void funding_settle(const FundingSettle& c);
   void settle_market(const SettleMarket& c);
@@ -326,6 +326,9 @@ class Exchange {
   EventBuffer book_ev_;  ///< what the last book call said, before settlement
   std::vector<std::uint64_t> touched_;      ///< mode << 32 | trader, checked by run_risk
   std::uint64_t commands_ = 0;              ///< commands applied by this object (not saved)
+  /// Per mode and trader: 1 once the account has had a derivative position (dense, so a spot
+  /// fill can tell cheaply whether it moves a margin account; rebuilt on load).
+  std::array<std::vector<std::uint8_t>, kModeCount> has_positions_;
   std::vector<std::uint64_t> risk_batch_;   ///< scratch for run_risk
   ExEventBuffer* out_ = nullptr;
   SeqNo last_seq_ = 0;

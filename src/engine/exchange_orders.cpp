@@ -356,8 +356,9 @@ void Exchange::settle_fill(ExEvent& e) {
   add_stats(m, n, tfee + mfee);
   // Cash or positions changed: the margin check at the end of the command re-keys the risk
   // index (spot only matters to accounts that hold derivative positions).
-  if (s.kind != MarketKind::Spot || !acct(mode, buyer).positions.empty()) touch(mode, buyer);
-  if (s.kind != MarketKind::Spot || !acct(mode, seller).positions.empty()) touch(mode, seller);
+  const auto& margined = has_positions_[index(mode)];
+  if (s.kind != MarketKind::Spot || margined[buyer]) touch(mode, buyer);
+  if (s.kind != MarketKind::Spot || margined[seller]) touch(mode, seller);
   if (mode == Mode::Paper) {
     acct(mode, taker).volume += n;
     if (maker != taker) acct(mode, maker).volume += n;  // a self-trade is one trader's volume once
@@ -373,6 +374,7 @@ void Exchange::settle_fill(ExEvent& e) {
 
 void Exchange::apply_position(Mode mode, TraderId t, Market& m, Price price, Qty dq) {
   Account& a = acct(mode, t);
+  has_positions_[index(mode)][t] = 1;
   Position& p = position(a, m.id);
   const Qty before = p.size;
   const Qty sign = dq > 0 ? 1 : -1;

@@ -260,6 +260,9 @@ struct StateIo {
     x->due_ = r.vec<Exchange::Due>(kMaxCount);
     if (!r.ok()) return bad("truncated");
     if (r.remaining() != 0) return bad("trailing bytes");
+    for (std::size_t mode = 0; mode < kModeCount; ++mode)
+      for (const Account& a : x->accounts_[mode])
+        x->has_positions_[mode].push_back(a.positions.empty() ? 0 : 1);
     x->rebuild_risk_index();
     return x;
   }
