@@ -8,5 +8,7 @@ void mix();
 void journaled();
 void replay();
 void snapshot();
+/// risk.mark_update: a mark move over 100,000 positions that liquidates 1% of them.
+void mark_update();
 
 }  // namespace cx::bench::exchange

@@ -48,10 +48,11 @@ const Names<std::pair<OrderType, TriggerKind>> kOrderTypes{
     {"TAKE_PROFIT_LIMIT", {OrderType::Limit, TriggerKind::TakeProfit}},
     {"TAKE_PROFIT_MARKET", {OrderType::Market, TriggerKind::TakeProfit}}};
 
-constexpr std::array<std::string_view, 13> kCommands{
-    "createMarket", "deposit",      "withdraw",    "placeOrder", "cancelOrder",
-    "cancelAll",    "amendOrder",   "batch",       "price",      "tick",
-    "pauseMarket",  "resumeMarket", "delistMarket"};
+constexpr std::array<std::string_view, 16> kCommands{
+    "createMarket", "deposit",      "withdraw",     "placeOrder",    "cancelOrder",
+    "cancelAll",    "amendOrder",   "batch",        "price",         "tick",
+    "pauseMarket",  "resumeMarket", "delistMarket", "fundingSample", "fundingSettle",
+    "settleMarket"};
 
 template <class Range>
 std::string join(const Range& names) {
@@ -250,6 +251,9 @@ class Decoder {
     if (cmd == "pauseMarket") return status(r, ctx, MarketStatus::Paused);
     if (cmd == "resumeMarket") return status(r, ctx, MarketStatus::Active);
     if (cmd == "delistMarket") return status(r, ctx, MarketStatus::Delisted);
+    if (cmd == "fundingSample") return on_market<FundingSample>(r, ctx);
+    if (cmd == "fundingSettle") return on_market<FundingSettle>(r, ctx);
+    if (cmd == "settleMarket") return on_market<SettleMarket>(r, ctx);
     r.fail("", "unknown command");  // decode() names the known ones first
     return ClockTick{};
   }
@@ -542,8 +546,16 @@ class Decoder {
     if (!mk) return ClockTick{};
     p.market = mk->id;
     p.index = r.decimal("index", mk->spec.price_scale);
-    p.mark = r.decimal("mark", mk->spec.price_scale);
+    p.mark = r.opt_decimal("mark", mk->spec.price_scale).value_or(0);  // none: derived
     return p;
+  }
+
+  template <class C>
+  CommandBody on_market(Reader& r, CommandContext& ctx) {
+    const Mode m = mode(r, ctx);
+    const Market* mk = market(r, m, ctx);
+    if (!mk) return ClockTick{};
+    return C{mk->id};
   }
 
   CommandBody status(Reader& r, CommandContext& ctx, MarketStatus to) {
@@ -625,6 +637,30 @@ std::string_view event_name(EventType t) noexcept {
       return "withdrawn";
     case EventType::PriceUpdated:
       return "price";
+    case EventType::Liquidation:
+      return "liquidation";
+    case EventType::LiquidationPenalty:
+      return "liquidationPenalty";
+    case EventType::InsurancePaid:
+      return "insurancePaid";
+    case EventType::InsuranceShortfall:
+      return "insuranceShortfall";
+    case EventType::AutoDeleveraged:
+      return "autoDeleveraged";
+    case EventType::FundingSampled:
+      return "fundingSampled";
+    case EventType::FundingSettled:
+      return "fundingSettled";
+    case EventType::FundingPaid:
+      return "funding";
+    case EventType::MarketSettled:
+      return "marketSettled";
+    case EventType::SettlementPaid:
+      return "settlement";
+    case EventType::SettlementHaircut:
+      return "settlementHaircut";
+    case EventType::ProfitRealized:
+      return "profitRealized";
   }
   return "unknown";
 }
@@ -650,6 +686,19 @@ json::object encode_event(const ExEvent& e, const Exchange& ex, const CommandCon
   }
   if (e.type == EventType::TraderRegistered) {
     o["trader"] = trader(e.trader);
+    return o;
+  }
+  if (e.type == EventType::Liquidation || e.type == EventType::LiquidationPenalty ||
+      e.type == EventType::InsurancePaid || e.type == EventType::InsuranceShortfall) {
+    o["mode"] = to_string(mode);
+    o["trader"] = trader(e.trader);
+    if (e.type == EventType::Liquidation) {
+      if (e.market < ex.market_count()) o["market"] = ex.market(e.market).spec.symbol;
+      o["equity"] = amount_text(kUSDC, e.amount);
+      o["maintenanceMargin"] = amount_text(kUSDC, e.notional);
+    } else {
+      o["amount"] = amount_text(kUSDC, e.amount);
+    }
     return o;
   }
   if (e.type == EventType::Deposited || e.type == EventType::Withdrawn) {
@@ -680,6 +729,7 @@ json::object encode_event(const ExEvent& e, const Exchange& ex, const CommandCon
       o["makerOrderId"] = std::to_string(e.maker_id);
       o["makerFee"] = amount_text(m.spec.quote, e.maker_fee);
       o["makerRemainingQty"] = qty_text(m, e.maker_remaining);
+      if (e.reason == Reason::Liquidation) o["liquidation"] = true;  // the taker was liquidated
       break;
     case EventType::Accepted:
     case EventType::Cancelled:
@@ -714,6 +764,41 @@ json::object encode_event(const ExEvent& e, const Exchange& ex, const CommandCon
     case EventType::PriceUpdated:
       o["index"] = price_text(m, e.qty);
       o["mark"] = price_text(m, e.price);
+      break;
+    case EventType::AutoDeleveraged:
+      o["trader"] = trader(e.trader);
+      o["side"] = to_string(e.side);
+      o["price"] = price_text(m, e.price);
+      o["qty"] = qty_text(m, e.qty);
+      o["notional"] = amount_text(m.spec.quote, e.notional);
+      o["liquidatedTrader"] = trader(e.maker_trader);
+      break;
+    case EventType::FundingSampled:
+      o["index"] = price_text(m, e.qty);
+      o["mark"] = price_text(m, e.price);
+      o["premiumPpm"] = e.amount;
+      break;
+    case EventType::FundingSettled:
+      o["index"] = price_text(m, e.price);
+      o["ratePpm"] = e.amount;
+      o["samples"] = e.count;
+      o["toInsurance"] = amount_text(m.spec.quote, e.notional);
+      break;
+    case EventType::FundingPaid:
+    case EventType::SettlementPaid:
+    case EventType::SettlementHaircut:
+    case EventType::ProfitRealized:
+      o["trader"] = trader(e.trader);
+      if (e.type == EventType::ProfitRealized) {
+        o["size"] = format_decimal(e.qty, m.spec.qty_scale);
+      } else if (e.type != EventType::SettlementHaircut) {
+        o["price"] = price_text(m, e.price);
+        o["size"] = format_decimal(e.qty, m.spec.qty_scale);
+      }
+      o["amount"] = amount_text(m.spec.quote, e.amount);
+      break;
+    case EventType::MarketSettled:
+      o["price"] = price_text(m, e.price);
       break;
     default:
       break;

@@ -62,9 +62,22 @@ struct CancelAll {
 struct PriceUpdate {
   MarketId market = 0;
   Price index = 0;  ///< oracle index of the underlying, in the market's price units
-  Price mark = 0;   ///< mark price (stop and take-profit orders trigger on it)
+  Price mark = 0;   ///< mark price (stop and take-profit orders trigger on it); 0: the exchange
+                    ///< derives it from the index and the book (docs/margin.md, "Mark price")
 };
 struct ClockTick {};
+/// Perpetuals: sample the premium (mark vs index) now; a scheduler sends it every minute.
+struct FundingSample {
+  MarketId market = 0;
+};
+/// Perpetuals: pay funding for the samples since the last settlement; sent every hour.
+struct FundingSettle {
+  MarketId market = 0;
+};
+/// Futures and options at or after expiry: settle at the TWAP of the index (docs/margin.md).
+struct SettleMarket {
+  MarketId market = 0;
+};
 
 struct Command;
 struct Batch {
@@ -73,7 +86,7 @@ struct Batch {
 
 using CommandBody = std::variant<RegisterTrader, CreateMarket, SetMarketStatus, Deposit, Withdraw,
                                  PlaceOrder, AmendOrder, CancelOrder, CancelAll, PriceUpdate,
-                                 ClockTick, Batch>;
+                                 ClockTick, Batch, FundingSample, FundingSettle, SettleMarket>;
 
 struct Command {
   SeqNo seq = 0;

@@ -24,6 +24,9 @@ enum class Tag : std::uint8_t {
   PriceUpdate = 10,
   ClockTick = 11,
   Batch = 12,
+  FundingSample = 13,
+  FundingSettle = 14,
+  SettleMarket = 15,
 };
 
 using Writer = ByteWriter;
@@ -172,6 +175,15 @@ void put_body(Writer& w, const CommandBody& body) {
           w.put(c.mark);
         } else if constexpr (std::is_same_v<T, ClockTick>) {
           w.u8(static_cast<std::uint8_t>(Tag::ClockTick));
+        } else if constexpr (std::is_same_v<T, FundingSample>) {
+          w.u8(static_cast<std::uint8_t>(Tag::FundingSample));
+          w.put(c.market);
+        } else if constexpr (std::is_same_v<T, FundingSettle>) {
+          w.u8(static_cast<std::uint8_t>(Tag::FundingSettle));
+          w.put(c.market);
+        } else if constexpr (std::is_same_v<T, SettleMarket>) {
+          w.u8(static_cast<std::uint8_t>(Tag::SettleMarket));
+          w.put(c.market);
         } else if constexpr (std::is_same_v<T, Batch>) {
           w.u8(static_cast<std::uint8_t>(Tag::Batch));
           w.put(static_cast<std::uint16_t>(c.commands.size()));
@@ -268,6 +280,9 @@ bool get_body(Reader& r, CommandBody& body, int depth) {
       return r.ok();
     }
     case Tag::ClockTick: body = ClockTick{}; return true;
+    case Tag::FundingSample: body = FundingSample{r.get<MarketId>()}; return r.ok();
+    case Tag::FundingSettle: body = FundingSettle{r.get<MarketId>()}; return r.ok();
+    case Tag::SettleMarket: body = SettleMarket{r.get<MarketId>()}; return r.ok();
     case Tag::Batch: {
       if (depth > 0) return false;
       Batch b;

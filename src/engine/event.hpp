@@ -29,6 +29,25 @@ enum class EventType : std::uint8_t {
   Deposited,         ///< mode, trader, asset, amount
   Withdrawn,         ///< mode, trader, asset, amount
   PriceUpdated,      ///< market: price = mark, qty = index
+  // Derivatives lifecycle (docs/margin.md). Amounts are USDC units; mode is set.
+  Liquidation,        ///< trader, market (whose mark triggered it, or kNoMarket): amount =
+                      ///< equity, notional = maintenance margin
+  LiquidationPenalty, ///< trader: amount moved from the trader to the insurance fund
+  InsurancePaid,      ///< trader: amount the insurance fund paid towards the trader's deficit
+  InsuranceShortfall, ///< trader: amount beyond the fund, left as a negative fund balance
+  AutoDeleveraged,    ///< trader (deleveraged) closed qty at price against maker_trader
+                      ///< (liquidated); side = the deleveraged trader's side of that trade
+  FundingSampled,     ///< market: amount = premium sample, ppm of the index
+  FundingSettled,     ///< market: amount = rate (ppm), notional = rounding to the fund,
+                      ///< count = samples
+  FundingPaid,        ///< trader, market: amount = received (< 0: paid), qty = position,
+                      ///< price = index
+  MarketSettled,      ///< market: price = settlement price (TWAP of the index)
+  SettlementPaid,     ///< trader, market: amount = cash (futures: realised PnL), qty = position
+  SettlementHaircut,  ///< trader, market: amount taken from a settlement gain to cover losers'
+                      ///< deficits beyond the insurance fund (to the fund, which pays them)
+  ProfitRealized,     ///< trader, market: amount of unrealised profit turned into cash to cover
+                      ///< a negative cash balance (the position's cost moves by it)
 };
 
 /// What the book says happened. 72 bytes, written whole, so emitting is a few stores.

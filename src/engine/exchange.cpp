@@ -30,6 +30,7 @@ void Exchange::reserve(std::uint32_t orders, std::uint32_t traders) {
   cids_.reserve(orders);
   trader_names_.reserve(traders);
   for (auto& a : accounts_) a.reserve(traders);
+  for (auto& h : has_positions_) h.reserve(traders);
 }
 
 // ---------------------------------------------------------------- lookups
@@ -97,8 +98,10 @@ void Exchange::apply(const Command& cmd, ExEventBuffer& out) {
     last_seq_ = cmd.seq;
   }
   now_ = std::max(now_, cmd.ts);  // time never runs backwards
+  ++commands_;
   if (!due_.empty() && due_.front().at <= now_) expire_due();
   dispatch(cmd, cmd.body, false);
+  if (!touched_.empty()) run_risk(kNoMarket);
   out_ = nullptr;
 }
 
@@ -123,6 +126,9 @@ void Exchange::dispatch(const Command& cmd, const CommandBody& body, bool in_bat
         else if constexpr (std::is_same_v<T, CancelAll>) cancel_all(c);
         else if constexpr (std::is_same_v<T, PriceUpdate>) price_update(c);
         else if constexpr (std::is_same_v<T, ClockTick>) (void)c;
+        else if constexpr (std::is_same_v<T, FundingSample>) funding_sample(c);
+        else if constexpr (std::is_same_v<T, FundingSettle>) funding_settle(c);
+        else if constexpr (std::is_same_v<T, SettleMarket>) settle_market(c);
         else if constexpr (std::is_same_v<T, Batch>) {
           if (in_batch) {
             reject(Reason::NotInBatch);
@@ -163,6 +169,7 @@ void Exchange::register_trader(const RegisterTrader& c) {
   trader_names_.push_back(c.name);
   trader_ids_.emplace(c.name, id);
   for (auto& a : accounts_) a.emplace_back();
+  for (auto& h : has_positions_) h.push_back(0);
   ExEvent& e = push_event(*out_);
   e.type = EventType::TraderRegistered;
   e.trader = id;
@@ -179,6 +186,7 @@ void Exchange::deposit(const Deposit& c) {
     return reject(Reason::InvalidAmount, c.trader);
   b.balance += c.amount;
   s.deposits[c.asset] += c.amount;
+  if (!acct(c.mode, c.trader).positions.empty()) touch(c.mode, c.trader);
   ExEvent& e = push_event(*out_);
   e.type = EventType::Deposited;
   e.mode = static_cast<std::uint8_t>(c.mode);
@@ -195,6 +203,7 @@ void Exchange::withdraw(const Withdraw& c) {
     return reject(Reason::InsufficientBalance, c.trader);
   bal(c.mode, c.trader, c.asset).balance -= c.amount;
   system_[index(c.mode)].withdrawals[c.asset] += c.amount;
+  if (!acct(c.mode, c.trader).positions.empty()) touch(c.mode, c.trader);
   ExEvent& e = push_event(*out_);
   e.type = EventType::Withdrawn;
   e.mode = static_cast<std::uint8_t>(c.mode);
@@ -313,6 +322,8 @@ void Exchange::set_status(const SetMarketStatus& c) {
     // Marks that arrived while paused reach the triggers now.
     m.book->on_price(m.mark, now_, book_ev_);
     settle();
+    touch_at_risk(m);
+    if (!touched_.empty()) run_risk(m.id);
   }
   if (c.status == MarketStatus::Delisted) {
     // Every live order leaves, trader by trader in id order.
@@ -325,19 +336,51 @@ void Exchange::set_status(const SetMarketStatus& c) {
 
 void Exchange::price_update(const PriceUpdate& c) {
   if (c.market >= markets_.size()) return reject(Reason::UnknownMarket);
-  if (c.index < 0 || c.mark <= 0) return reject(Reason::InvalidPrice, 0, c.market);
+  if (c.index < 0 || c.mark < 0 || (c.mark == 0 && c.index <= 0))
+    return reject(Reason::InvalidPrice, 0, c.market);
   Market& m = *markets_[c.market];
+  if (m.status == MarketStatus::Settled || m.status == MarketStatus::Delisted)
+    return reject(Reason::MarketNotActive, 0, c.market);
+  MarketRisk& r = m.risk;
+  // Settlement TWAP: the previous index held from its time until now.
+  if (m.spec.expiry > 0 && r.price_ts >= 0) {
+    const Timestamp from = std::max(r.price_ts, m.spec.expiry - config_.settlement_window_ms);
+    const Timestamp to = std::min(now_, m.spec.expiry);
+    if (to > from) {
+      r.twap_sum += m.index * (to - from);
+      r.twap_ms += to - from;
+    }
+  }
+  r.price_ts = now_;
   m.index = c.index;
-  m.mark = c.mark;
+  m.mark = c.mark != 0 ? c.mark : derived_mark(m);
   ExEvent& e = push_event(*out_);
   e.type = EventType::PriceUpdated;
   e.market = c.market;
   e.mode = static_cast<std::uint8_t>(m.spec.mode);
-  e.price = c.mark;
+  e.price = m.mark;
   e.qty = c.index;
   if (m.status != MarketStatus::Active) return;  // triggers wait while paused
-  m.book->on_price(c.mark, now_, book_ev_);
+  m.book->on_price(m.mark, now_, book_ev_);
   settle();
+  touch_at_risk(m);
+  if (!touched_.empty()) run_risk(c.market);
+}
+
+Price Exchange::derived_mark(Market& m) {
+  MarketRisk& r = m.risk;
+  if (m.spec.kind == MarketKind::Option) {
+    // An option's mark without a quote: its intrinsic value (at least one tick).
+    const Price intrinsic = m.spec.is_call ? m.index - m.spec.strike : m.spec.strike - m.index;
+    return std::max(intrinsic, m.spec.tick);
+  }
+  const auto bid = m.book->best_bid();
+  const auto ask = m.book->best_ask();
+  const Amount sample = bid && ask ? (*bid + *ask) / 2 - m.index : 0;
+  r.premium_ema += (sample - r.premium_ema) / (Amount{1} << config_.mark_ema_shift);
+  const auto cap =
+      static_cast<Amount>(static_cast<i128>(m.index) * config_.mark_premium_cap_bps / 10'000);
+  return std::max<Price>(m.index + std::clamp(r.premium_ema, -cap, cap), 1);
 }
 
 void Exchange::expire_due() {

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,11 +26,23 @@
 
 namespace cx::engine {
 
+/// The market of an event that concerns no market (e.g. a liquidation not caused by a price).
+inline constexpr MarketId kNoMarket = ~MarketId{0};
+
 struct ExchangeConfig {
   Amount paper_grant = 10'000'000'000;  ///< simulated USDC for a new PAPER account (10,000)
   std::int64_t points_per_limit_order = 1;
   std::int64_t points_per_usdc_volume = 1;   ///< per whole USDC traded
   std::int64_t points_per_usdc_profit = 10;  ///< per whole USDC of realised profit
+  // Derivatives lifecycle (docs/margin.md).
+  Timestamp oracle_max_age_ms = 0;       ///< > 0: an older price blocks new risk on a derivative
+  Timestamp settlement_window_ms = 1'800'000;  ///< TWAP window before expiry (30 minutes)
+  std::int64_t mark_premium_cap_bps = 50;      ///< |mark - index| <= 0.5% of the index
+  std::int64_t mark_ema_shift = 3;             ///< premium EMA weight 1 / 2^shift (1/8)
+  std::int64_t funding_interest_ppm = 12;      ///< interest term per funding interval
+  std::int64_t funding_clamp_ppm = 5'000;      ///< |rate| <= 0.5% per interval
+  std::int64_t liquidation_penalty_bps = 100;  ///< of the closed notional, to the insurance fund
+  std::int64_t liquidation_slippage_bps = 500; ///< liquidation orders trade within 5% of mark
 };
 
 struct Balance {
@@ -37,15 +50,20 @@ struct Balance {
   Amount pending = 0;  ///< the part locked by open orders (available = balance - pending)
 };
 
+/// Position::indexed bits: the side set of the risk index (perp/future), holder, multi-market.
+inline constexpr std::uint32_t kIndexLong = 1, kIndexShort = 2, kIndexSide = 3, kIndexHolder = 4,
+                               kIndexMulti = 8;
+
 /// A derivative position. `cost` is the signed quote value paid for the open size (positive for
 /// a long), so the average entry is cost / size and realised PnL is exact.
 struct Position {
   MarketId market = 0;
-  std::uint32_t reserved = 0;  ///< explicit padding: snapshots copy this struct as bytes
+  std::uint32_t indexed = 0;  ///< kIndex* bits: where the risk index holds it (saved as bytes)
   Qty size = 0;
   Amount cost = 0;
   Amount realized = 0;
-  Amount funding = 0;
+  Amount funding = 0;  ///< funding received (< 0: paid), lifetime
+  Price liq_key = 0;   ///< the price in the market's risk index (docs/margin.md, "Index")
 };
 
 struct Account {
@@ -54,6 +72,7 @@ struct Account {
   std::int64_t limit_orders = 0;    ///< PAPER points inputs
   Amount volume = 0;                ///< quote units traded, lifetime
   Amount profit = 0;                ///< realised profit (positive PnL only), quote units
+  std::uint64_t liquidated_in = 0;  ///< command count of its last liquidation (not saved)
 };
 
 /// Exchange-owned accounts of one mode, per asset. Together with the traders' balances they
@@ -64,6 +83,7 @@ struct SystemAccounts {
   std::array<Amount, kAssetCount> clearing{};  ///< counterpart of realised derivative PnL
   std::array<Amount, kAssetCount> deposits{};
   std::array<Amount, kAssetCount> withdrawals{};
+  Amount funding_rounding = 0;  ///< USDC the fund got from funding rounding (payers round up)
 };
 
 struct StatWindow {
@@ -84,6 +104,26 @@ struct MarketStats {
   StatWindow rolling_24h(Timestamp now) const;
 };
 
+/// Oracle, funding and settlement state of a market (saved as bytes: int64 fields only).
+struct MarketRisk {
+  Timestamp price_ts = -1;   ///< time of the last PriceUpdate (-1: none yet)
+  Amount premium_ema = 0;    ///< smoothed (mid - index), price units
+  std::int64_t funding_sum_ppm = 0;  ///< premium samples since the last funding settlement
+  std::int64_t funding_samples = 0;
+  std::int64_t twap_sum = 0;  ///< sum of index x ms inside the settlement window
+  std::int64_t twap_ms = 0;   ///< ms of the window covered by prices
+  Price settle_price = 0;     ///< once SETTLED
+};
+
+/// Positions of one market by liquidation key (rebuilt from positions on load, never saved).
+/// A long is at risk when the mark falls below its key, a short when it rises above.
+struct RiskIndex {
+  std::set<std::pair<Price, TraderId>> longs;
+  std::set<std::pair<Price, TraderId>> shorts;
+  std::set<TraderId> holders;  ///< every trader with a non-zero position here
+  std::set<TraderId> multi;    ///< holders with positions in other markets too (re-keyed on marks)
+};
+
 struct Market {
   MarketSpec spec;
   MarketId id = 0;
@@ -94,6 +134,16 @@ struct Market {
   MarketStats stats;
   std::int64_t mult = 1;  ///< notional = price * qty * mult / div, in quote units
   std::int64_t div = 1;
+  MarketRisk risk;
+  RiskIndex risk_index;
+};
+
+/// A trader's margin in one mode (docs/margin.md).
+struct MarginState {
+  Amount equity = 0;       ///< USDC balance + unrealised PnL of perp/future positions at mark
+  Amount maintenance = 0;  ///< maintenance margin of positions
+  Amount initial = 0;      ///< initial margin of positions
+  bool has_futures = false;  ///< holds a perp or future position
 };
 
 struct AuditReport {
@@ -125,6 +175,10 @@ class Exchange {
   /// Client order id text of a live order ("" if none).
   std::string_view client_order_id_of(OrderId id) const;
   std::int64_t points(Mode mode, TraderId trader) const;
+  /// Equity and margins of a trader's account in `mode` at the current marks.
+  MarginState margin(Mode mode, TraderId trader) const;
+  /// The insurance fund of `mode` in USDC units (may only go negative as a visible shortfall).
+  Amount insurance_fund(Mode mode) const { return system_[index(mode)].insurance[kUSDC]; }
   /// The market of a live order, if the order is live.
   std::optional<MarketId> market_of(OrderId id) const;
   SeqNo last_seq() const noexcept { return last_seq_; }
@@ -202,6 +256,35 @@ class Exchange {
   void cancel_all(const CancelAll& c);
   void price_update(const PriceUpdate& c);
   void expire_due();
+  /// Mark = index + clamp(EMA of (mid - index), +-cap% of index); updates the EMA.
+  Price derived_mark(Market& m);
+  void funding_sample(const FundingSample& c);
+  void funding_settle(const FundingSettle& c);
+  void settle_market(const SettleMarket& c);
+
+  // ---- risk (risk.cpp, liquidation.cpp) ----
+  /// Marks the account for a margin check at the end of the command.
+  void touch(Mode mode, TraderId t) {
+    touched_.push_back(std::uint64_t{static_cast<std::uint8_t>(mode)} << 32 | t);
+  }
+  /// Checks every touched account until none is left: realises profit to cover negative cash,
+  /// re-keys the risk index, liquidates accounts below maintenance, cancels orders that cash no
+  /// longer covers.
+  void run_risk(MarketId trigger);
+  void check_account(Mode mode, TraderId t, MarketId trigger);
+  /// Recomputes the risk-index keys of every position of the account.
+  void reindex(Mode mode, TraderId t);
+  void rebuild_risk_index();
+  /// Queues the accounts a new mark of `m` may have taken below maintenance (from the index).
+  void touch_at_risk(const Market& m);
+  bool stale(const Market& m) const noexcept;
+  void liquidate(Mode mode, TraderId t, MarketId trigger);
+  /// Closes the rest of t's position in m against ranked opposite positions, each at a price
+  /// between the mark and `target` (the bankruptcy price) that costs it at most its profit.
+  void deleverage(Mode mode, TraderId t, Market& m, Price mark, Price target);
+  /// Covers a negative USDC balance from the insurance fund (and beyond it, a visible shortfall).
+  void cover_deficit(Mode mode, TraderId t);
+  void cancel_everything(Mode mode, TraderId t, Reason why);
 
   void reject(Reason r, TraderId trader = 0, MarketId market = 0, std::string_view cid = {},
               OrderId target = 0);
@@ -241,6 +324,12 @@ class Exchange {
   std::vector<Due> due_;  ///< min-heap of GTT expiry times by market
   std::vector<std::string> cid_refs_;  ///< texts referenced by this command's events
   EventBuffer book_ev_;  ///< what the last book call said, before settlement
+  std::vector<std::uint64_t> touched_;      ///< mode << 32 | trader, checked by run_risk
+  std::uint64_t commands_ = 0;              ///< commands applied by this object (not saved)
+  /// Per mode and trader: 1 once the account has had a derivative position (dense, so a spot
+  /// fill can tell cheaply whether it moves a margin account; rebuilt on load).
+  std::array<std::vector<std::uint8_t>, kModeCount> has_positions_;
+  std::vector<std::uint64_t> risk_batch_;   ///< scratch for run_risk
   ExEventBuffer* out_ = nullptr;
   SeqNo last_seq_ = 0;
   Timestamp now_ = 0;

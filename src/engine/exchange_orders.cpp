@@ -90,6 +90,7 @@ void Exchange::place(const PlaceOrder& c) {
   auto fail = [&](Reason r) { reject(r, o.trader, c.market, cid); };
   if (!valid_trader(o.trader)) return fail(Reason::UnknownTrader);
   if (m.status != MarketStatus::Active) return fail(Reason::MarketNotActive);
+  if (m.spec.expiry > 0 && now_ >= m.spec.expiry) return fail(Reason::MarketNotActive);  // expired
   o.client_id = 0;
   CidKey key{o.trader << 1 | static_cast<std::uint32_t>(mode), 0};
   if (!cid.empty()) {
@@ -98,6 +99,7 @@ void Exchange::place(const PlaceOrder& c) {
     if (cids_.find(key)) return fail(Reason::DuplicateClientOrderId);
   }
   if (Reason r = m.book->check(o, now_); r != Reason::None) return fail(r);
+  if (!o.reduce_only && stale(m)) return fail(Reason::StaleOraclePrice);
   if (o.reduce_only) {
     if (m.spec.kind == MarketKind::Spot) return fail(Reason::InvalidFlags);
     const Position* p = find_position(acct(mode, o.trader), m.id);
@@ -113,7 +115,9 @@ void Exchange::place(const PlaceOrder& c) {
   if (total128 > INT64_MAX / 2) return fail(Reason::NotionalTooLarge);
   const auto total = static_cast<Amount>(total128);
   const AssetId asset = lock_asset(m, o.side);
-  if (available(mode, o.trader, asset) < total) return fail(Reason::InsufficientBalance);
+  if (available(mode, o.trader, asset) < total)
+    return fail(m.spec.kind != MarketKind::Spot && asset == kUSDC ? Reason::InsufficientMargin
+                                                                  : Reason::InsufficientBalance);
 
   Balance& b = bal(mode, o.trader, asset);
   b.pending += total;
@@ -195,8 +199,13 @@ void Exchange::amend(const AmendOrder& c) {
     new_locked = static_cast<Amount>(nl);
     new_per_lot = *per_lot;
     delta = new_locked - mt.locked;
+    if (qty > o.qty && !o.has(Order::kReduceOnly) && stale(m))
+      return fail(Reason::StaleOraclePrice, m.id);
     if (delta > 0 && available(mode, a.trader, mt.lock_asset) < delta)
-      return fail(Reason::InsufficientBalance, m.id);
+      return fail(m.spec.kind != MarketKind::Spot && mt.lock_asset == kUSDC
+                      ? Reason::InsufficientMargin
+                      : Reason::InsufficientBalance,
+                  m.id);
   }
   Balance& b = bal(mode, a.trader, mt.lock_asset);
   b.pending += delta;
@@ -345,6 +354,11 @@ void Exchange::settle_fill(ExEvent& e) {
   }
   system_[index(mode)].fees[s.quote] += tfee + mfee;
   add_stats(m, n, tfee + mfee);
+  // Cash or positions changed: the margin check at the end of the command re-keys the risk
+  // index (spot only matters to accounts that hold derivative positions).
+  const auto& margined = has_positions_[index(mode)];
+  if (s.kind != MarketKind::Spot || margined[buyer]) touch(mode, buyer);
+  if (s.kind != MarketKind::Spot || margined[seller]) touch(mode, seller);
   if (mode == Mode::Paper) {
     acct(mode, taker).volume += n;
     if (maker != taker) acct(mode, maker).volume += n;  // a self-trade is one trader's volume once
@@ -360,6 +374,7 @@ void Exchange::settle_fill(ExEvent& e) {
 
 void Exchange::apply_position(Mode mode, TraderId t, Market& m, Price price, Qty dq) {
   Account& a = acct(mode, t);
+  has_positions_[index(mode)][t] = 1;
   Position& p = position(a, m.id);
   const Qty before = p.size;
   const Qty sign = dq > 0 ? 1 : -1;
@@ -460,6 +475,39 @@ AuditReport Exchange::audit() const {
                 std::to_string(static_cast<long long>(sum)) + " but deposits - withdrawals = " +
                 std::to_string(static_cast<long long>(expect)));
     }
+  }
+  // Derivatives: every market's positions net to zero, its open interest is the long side, the
+  // risk index holds exactly the open perp/future positions, and funding is zero-sum with the
+  // fund's rounding.
+  std::vector<i128> net(markets_.size()), longs(markets_.size());
+  std::vector<std::size_t> indexed(markets_.size());
+  std::array<i128, kModeCount> funding{};
+  for (std::size_t mi = 0; mi < kModeCount; ++mi) {
+    for (TraderId t = 0; t < accounts_[mi].size(); ++t) {
+      for (const Position& p : accounts_[mi][t].positions) {
+        net[p.market] += p.size;
+        longs[p.market] += std::max<Qty>(p.size, 0);
+        funding[mi] += p.funding;
+        const Market& m = *markets_[p.market];
+        const bool futures = m.spec.kind == MarketKind::Perp || m.spec.kind == MarketKind::Future;
+        const bool want = futures && p.size != 0;
+        const std::uint32_t side = p.indexed & kIndexSide;
+        if (want != (side != 0) || (want && side != (p.size > 0 ? kIndexLong : kIndexShort)) ||
+            (p.size != 0) != ((p.indexed & kIndexHolder) != 0))
+          problem("position of " + trader_names_[t] + " in " + m.spec.symbol +
+                  " is not in the risk index as it should be");
+        indexed[p.market] += want ? 1 : 0;
+      }
+    }
+    if (funding[mi] + system_[mi].funding_rounding != 0)
+      problem(std::string(to_string(static_cast<Mode>(mi))) + ": funding is not zero-sum");
+  }
+  for (const auto& m : markets_) {
+    if (net[m->id] != 0) problem(m->spec.symbol + ": positions do not net to zero");
+    if (m->spec.kind != MarketKind::Spot && longs[m->id] != m->stats.open_interest)
+      problem(m->spec.symbol + ": open interest differs from the long positions");
+    if (m->risk_index.longs.size() + m->risk_index.shorts.size() != indexed[m->id])
+      problem(m->spec.symbol + ": the risk index holds stale entries");
   }
   return r;
 }

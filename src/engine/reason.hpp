@@ -49,6 +49,14 @@ enum class Reason : std::uint8_t {
   NotionalTooLarge,         ///< price x quantity does not fit
   NotInBatch,               ///< a batch may hold only place, amend and cancel commands
   SeqOutOfOrder,            ///< a command's sequence number is not the next one
+  // Derivatives lifecycle (docs/margin.md)
+  InsufficientMargin,       ///< a derivative order would take equity below initial margin
+  StaleOraclePrice,         ///< the market's last price is older than the allowed age: no new risk
+  Liquidation,              ///< order cancelled (or filled) by the liquidation of its trader
+  MarketSettled,            ///< order cancelled because its market settled at expiry
+  NotExpired,               ///< settlement asked for before the market's expiry
+  WrongMarketKind,          ///< e.g. funding on a market that is not a perpetual
+  MarginCall,               ///< orders cancelled: the trader's cash no longer covers their locks
 };
 
 std::string_view to_string(Reason r) noexcept;

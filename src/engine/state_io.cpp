@@ -64,6 +64,7 @@ struct StateIo {
       w.put(m->index);
       w.put(m->mark);
       w.put(m->stats);
+      w.put(m->risk);
       save_book(w, *m->book);
     }
     // Accounts.
@@ -210,6 +211,7 @@ struct StateIo {
       m->index = r.get<Price>();
       m->mark = r.get<Price>();
       m->stats = r.get<MarketStats>();
+      m->risk = r.get<MarketRisk>();
       const int shift = m->spec.price_scale + m->spec.qty_scale - kAssets[m->spec.quote].scale;
       m->mult = shift < 0 ? pow10(-shift) : 1;
       m->div = shift > 0 ? pow10(shift) : 1;
@@ -226,6 +228,9 @@ struct StateIo {
       for (Account& a : x->accounts_[mode]) {
         a.assets = r.get<std::array<Balance, kAssetCount>>();
         a.positions = r.vec<Position>(markets);
+        for (const Position& p : a.positions)
+          if (p.market >= markets || p.indexed > 15 || (p.indexed & kIndexSide) == kIndexSide)
+            return bad("position fields");
         a.limit_orders = r.get<std::int64_t>();
         a.volume = r.get<Amount>();
         a.profit = r.get<Amount>();
@@ -255,6 +260,10 @@ struct StateIo {
     x->due_ = r.vec<Exchange::Due>(kMaxCount);
     if (!r.ok()) return bad("truncated");
     if (r.remaining() != 0) return bad("trailing bytes");
+    for (std::size_t mode = 0; mode < kModeCount; ++mode)
+      for (const Account& a : x->accounts_[mode])
+        x->has_positions_[mode].push_back(a.positions.empty() ? 0 : 1);
+    x->rebuild_risk_index();
     return x;
   }
 };

@@ -13,7 +13,7 @@
 
 namespace cx::engine {
 
-inline constexpr std::uint32_t kStateVersion = 1;
+inline constexpr std::uint32_t kStateVersion = 2;
 
 /// Appends the state of `x` to `out`. Reads `x` only.
 void save_state(const Exchange& x, std::vector<std::byte>& out);

@@ -76,6 +76,13 @@ std::string_view to_string(Reason r) noexcept {
     case Reason::NotionalTooLarge: return "NOTIONAL_TOO_LARGE";
     case Reason::NotInBatch: return "NOT_IN_BATCH";
     case Reason::SeqOutOfOrder: return "SEQ_OUT_OF_ORDER";
+    case Reason::InsufficientMargin: return "INSUFFICIENT_MARGIN";
+    case Reason::StaleOraclePrice: return "STALE_ORACLE_PRICE";
+    case Reason::Liquidation: return "LIQUIDATION";
+    case Reason::MarketSettled: return "MARKET_SETTLED";
+    case Reason::NotExpired: return "NOT_EXPIRED";
+    case Reason::WrongMarketKind: return "WRONG_MARKET_KIND";
+    case Reason::MarginCall: return "MARGIN_CALL";
   }
   return "NONE";
 }
@@ -93,7 +100,8 @@ ErrorClass class_of(Reason r) noexcept {
     case Reason::ExpireTimeInPast:
     case Reason::InvalidMarketSpec:
     case Reason::InvalidAmount:
-    case Reason::NotInBatch: return ErrorClass::Malformed;
+    case Reason::NotInBatch:
+    case Reason::WrongMarketKind: return ErrorClass::Malformed;
     case Reason::UnknownTrader:
     case Reason::OrderNotFound:
     case Reason::UnknownMarket:
