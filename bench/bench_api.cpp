@@ -52,8 +52,8 @@ void orders() {
     char price[16];
     std::snprintf(price, sizeof price, "%d.%02d", cents / 100, cents % 100);
     const std::string body = std::string(R"({"mode":"PAPER","market":"BENCH-PERP","side":")") +
-                             (buy ? "BUY" : "SELL") +
-                             R"(","type":"LIMIT","price":")" + price + R"(","qty":"1"})";
+                             (buy ? "BUY" : "SELL") + R"(","type":"LIMIT","price":")" + price +
+                             R"(","qty":"1"})";
     return "POST /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Trader-Ak: " + keys[c % keys.size()] +
            "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
            "\r\n\r\n" + body;
@@ -61,21 +61,26 @@ void orders() {
   LoadResult r = run_load(srv.port(), conns, std::chrono::milliseconds(1000),
                           std::chrono::milliseconds(seconds * 1000), make);
   if (!r.first_failure.empty()) {
-    std::fprintf(stderr, "# api.orders: first non-2xx response:\n# %.300s\n", r.first_failure.c_str());
+    std::fprintf(stderr, "# api.orders: first non-2xx response:\n# %.300s\n",
+                 r.first_failure.c_str());
   }
   const double rate = static_cast<double>(r.ok) / r.seconds;
   const double p50 = quantile(r.latency_us, 0.50) / 1000;
   const double p99 = quantile(r.latency_us, 0.99) / 1000;
-  std::fprintf(stderr, "# api.orders: %zu connections, %ld s measured, %llu responses, %llu 2xx, %llu connection errors; server RSS %.1f MiB\n",
+  std::fprintf(stderr,
+               "# api.orders: %zu connections, %ld s measured, %llu responses, %llu 2xx, %llu "
+               "connection errors; server RSS %.1f MiB\n",
                conns, seconds, static_cast<unsigned long long>(r.responses),
                static_cast<unsigned long long>(r.ok), static_cast<unsigned long long>(r.errors),
                static_cast<double>(srv.rss_bytes()) / (1 << 20));
-  cx::bench::report("api.orders",
-                    {{"orders_per_s", rate, 0},
-                     {"p50_ms", p50, 3},
-                     {"p99_ms", p99, 3},
-                     {"connections", static_cast<double>(conns), 0},
-                     {"accepted_frac", r.responses ? static_cast<double>(r.ok) / static_cast<double>(r.responses) : 0, 4}});
+  cx::bench::report(
+      "api.orders",
+      {{"orders_per_s", rate, 0},
+       {"p50_ms", p50, 3},
+       {"p99_ms", p99, 3},
+       {"connections", static_cast<double>(conns), 0},
+       {"accepted_frac",
+        r.responses ? static_cast<double>(r.ok) / static_cast<double>(r.responses) : 0, 4}});
 }
 
 }  // namespace

@@ -44,8 +44,8 @@ int main(int argc, char** argv) {
     ran = true;
   }
   if (!ran) {
-    std::fprintf(stderr, "bench_engine: no benchmark named '%.*s'\n",
-                 static_cast<int>(only.size()), only.data());
+    std::fprintf(stderr, "bench_engine: no benchmark named '%.*s'\n", static_cast<int>(only.size()),
+                 only.data());
     return 2;
   }
   return 0;

@@ -137,7 +137,8 @@ void drain_frames(std::string& buf, std::string& msg, F&& on_text) {
     } else if (len == 127) {
       if (buf.size() - off < 10) break;
       len = 0;
-      for (int i = 0; i < 8; ++i) len = (len << 8) | static_cast<unsigned char>(buf[off + 2 + static_cast<std::size_t>(i)]);
+      for (int i = 0; i < 8; ++i)
+        len = (len << 8) | static_cast<unsigned char>(buf[off + 2 + static_cast<std::size_t>(i)]);
       head = 10;
     }
     if (buf.size() - off < head + len) break;
@@ -166,27 +167,30 @@ void fanout() {
   const long rate = env_or("CX_BENCH_TRADES_PER_S", 5000);
   const long seconds = env_or("CX_BENCH_SECONDS", 5);
   const std::string flush = "CX_WS_FLUSH_MS=" + std::to_string(env_or("CX_BENCH_WS_FLUSH_MS", 20));
-  ServerProcess srv(cxmpute_binary(), {"CX_RATE_KEY_BURST=0", "CX_RATE_IP_BURST=0",
-                                       "CX_ADMIN_EMAILS=admin@bench.local",
-                                       "CX_MAX_CONNECTIONS=100000", flush});
+  ServerProcess srv(cxmpute_binary(),
+                    {"CX_RATE_KEY_BURST=0", "CX_RATE_IP_BURST=0",
+                     "CX_ADMIN_EMAILS=admin@bench.local", "CX_MAX_CONNECTIONS=100000", flush});
   const auto admin = srv.login("admin@bench.local");
   const auto maker = srv.login("maker@bench.local");
   const auto taker = srv.login("taker@bench.local");
   const std::vector<std::pair<std::string, std::string>> as_admin{
       {"Authorization", "Bearer " + admin.access}};
-  HttpResult r = http(srv.port(), "POST", "/api/admin/markets",
-                      R"({"mode":"PAPER","symbol":"FAN-PERP","kind":"PERP","underlying":"FAN","tickSize":"0.01","lotSize":"1"})",
-                      as_admin);
+  HttpResult r = http(
+      srv.port(), "POST", "/api/admin/markets",
+      R"({"mode":"PAPER","symbol":"FAN-PERP","kind":"PERP","underlying":"FAN","tickSize":"0.01","lotSize":"1"})",
+      as_admin);
   if (r.status != 201) throw std::runtime_error("market: " + r.body);
   for (const auto* who : {&maker, &taker}) {
     r = http(srv.port(), "POST", "/api/admin/deposit",
-             R"({"mode":"PAPER","trader":")" + who->user_id + R"(","asset":"USDC","amount":"100000000"})",
+             R"({"mode":"PAPER","trader":")" + who->user_id +
+                 R"(","asset":"USDC","amount":"100000000"})",
              as_admin);
     if (r.status != 200) throw std::runtime_error("deposit: " + r.body);
   }
-  r = http(srv.port(), "POST", "/api/orders",
-           R"({"mode":"PAPER","market":"FAN-PERP","side":"SELL","type":"LIMIT","price":"1.00","qty":"100000000"})",
-           {{"X-Trader-Ak", maker.trader_key}});
+  r = http(
+      srv.port(), "POST", "/api/orders",
+      R"({"mode":"PAPER","market":"FAN-PERP","side":"SELL","type":"LIMIT","price":"1.00","qty":"100000000"})",
+      {{"X-Trader-Ak", maker.trader_key}});
   if (r.status != 201) throw std::runtime_error("maker order: " + r.body);
 
   // Subscribers, each waiting for its snapshot.
@@ -236,7 +240,8 @@ void fanout() {
     }
   };
   const auto ready_by = Clock::now() + std::chrono::seconds(60);
-  while (std::count(ready.begin(), ready.end(), true) < static_cast<long>(n) && Clock::now() < ready_by) {
+  while (std::count(ready.begin(), ready.end(), true) < static_cast<long>(n) &&
+         Clock::now() < ready_by) {
     receive(50);
   }
 
@@ -246,9 +251,10 @@ void fanout() {
   std::thread sender([&] {
     const std::string body =
         R"({"mode":"PAPER","market":"FAN-PERP","side":"BUY","type":"LIMIT","timeInForce":"IOC","price":"1.00","qty":"1"})";
-    const std::string req = "POST /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Trader-Ak: " +
-                            taker.trader_key + "\r\nContent-Type: application/json\r\nContent-Length: " +
-                            std::to_string(body.size()) + "\r\n\r\n" + body;
+    const std::string req =
+        "POST /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Trader-Ak: " + taker.trader_key +
+        "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\n\r\n" + body;
     constexpr std::size_t kConns = 32;
     std::vector<int> cs;
     std::vector<std::string> in(kConns);
@@ -263,7 +269,8 @@ void fanout() {
           std::chrono::duration<double>(Clock::now() - start).count() * static_cast<double>(rate));
       for (std::size_t i = 0; i < kConns && sent < due; ++i) {
         if (busy[i]) continue;
-        if (::send(cs[i], req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+        if (::send(cs[i], req.data(), req.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(req.size())) {
           busy[i] = true;
           ++sent;
         }
@@ -278,7 +285,9 @@ void fanout() {
         const auto head = in[i].find("\r\n\r\n");
         if (head == std::string::npos) continue;
         const auto cl = in[i].find("Content-Length: ");
-        const std::size_t len = cl == std::string::npos ? 0 : static_cast<std::size_t>(std::atoll(in[i].c_str() + cl + 16));
+        const std::size_t len = cl == std::string::npos
+                                    ? 0
+                                    : static_cast<std::size_t>(std::atoll(in[i].c_str() + cl + 16));
         if (in[i].size() < head + 4 + len) continue;
         if (in[i].find("\"FILLED\"") != std::string::npos) filled.fetch_add(1);
         in[i].clear();
@@ -301,7 +310,9 @@ void fanout() {
         const auto head = in[i].find("\r\n\r\n");
         if (head == std::string::npos) continue;
         const auto cl = in[i].find("Content-Length: ");
-        const std::size_t len = cl == std::string::npos ? 0 : static_cast<std::size_t>(std::atoll(in[i].c_str() + cl + 16));
+        const std::size_t len = cl == std::string::npos
+                                    ? 0
+                                    : static_cast<std::size_t>(std::atoll(in[i].c_str() + cl + 16));
         if (in[i].size() < head + 4 + len) continue;
         if (in[i].find("\"FILLED\"") != std::string::npos) filled.fetch_add(1);
         in[i].clear();
@@ -316,8 +327,8 @@ void fanout() {
   const std::uint64_t trades = filled.load();
   const auto settle_by = Clock::now() + std::chrono::seconds(15);
   auto complete = [&] {
-    return static_cast<std::size_t>(std::count_if(got.begin(), got.end(),
-                                                  [&](std::uint64_t g) { return g >= trades; }));
+    return static_cast<std::size_t>(
+        std::count_if(got.begin(), got.end(), [&](std::uint64_t g) { return g >= trades; }));
   };
   while (complete() < n && Clock::now() < settle_by) receive(10);
   auto quantile_ms = [&](double q) {
@@ -331,18 +342,22 @@ void fanout() {
   };
   std::uint64_t extra = 0;
   for (std::uint64_t g : got) extra += g > trades ? g - trades : 0;
-  std::fprintf(stderr,
-               "# ws.fanout: %zu subscribers, %llu trades in %ld s, %llu deliveries (%llu beyond the count) in %llu messages, %zu subscribers complete, %zu closed by the server; server RSS %.1f MiB\n",
-               n, static_cast<unsigned long long>(trades), seconds,
-               static_cast<unsigned long long>(lag_count), static_cast<unsigned long long>(extra),
-               static_cast<unsigned long long>(text_frames), complete(), closed, static_cast<double>(srv.rss_bytes()) / (1 << 20));
+  std::fprintf(
+      stderr,
+      "# ws.fanout: %zu subscribers, %llu trades in %ld s, %llu deliveries (%llu beyond the count) "
+      "in %llu messages, %zu subscribers complete, %zu closed by the server; server RSS %.1f MiB\n",
+      n, static_cast<unsigned long long>(trades), seconds,
+      static_cast<unsigned long long>(lag_count), static_cast<unsigned long long>(extra),
+      static_cast<unsigned long long>(text_frames), complete(), closed,
+      static_cast<double>(srv.rss_bytes()) / (1 << 20));
   for (int fd : fds) ::close(fd);
-  cx::bench::report("ws.fanout",
-                    {{"subscribers", static_cast<double>(n), 0},
-                     {"trades_per_s", static_cast<double>(trades) / static_cast<double>(seconds), 0},
-                     {"p50_lag_ms", quantile_ms(0.50), 0},
-                     {"p99_lag_ms", quantile_ms(0.99), 0},
-                     {"complete_frac", static_cast<double>(complete()) / static_cast<double>(n), 4}});
+  cx::bench::report(
+      "ws.fanout",
+      {{"subscribers", static_cast<double>(n), 0},
+       {"trades_per_s", static_cast<double>(trades) / static_cast<double>(seconds), 0},
+       {"p50_lag_ms", quantile_ms(0.50), 0},
+       {"p99_lag_ms", quantile_ms(0.99), 0},
+       {"complete_frac", static_cast<double>(complete()) / static_cast<double>(n), 4}});
 }
 
 void idle_memory() {
@@ -368,9 +383,9 @@ void idle_memory() {
     if (fd >= 0) ::close(fd);
   }
   const double per = opened ? static_cast<double>(after - before) / static_cast<double>(opened) : 0;
-  std::fprintf(stderr, "# ws.idle_memory: %zu sessions opened of %zu; server RSS %.1f -> %.1f MiB\n",
-               opened, n, static_cast<double>(before) / (1 << 20),
-               static_cast<double>(after) / (1 << 20));
+  std::fprintf(
+      stderr, "# ws.idle_memory: %zu sessions opened of %zu; server RSS %.1f -> %.1f MiB\n", opened,
+      n, static_cast<double>(before) / (1 << 20), static_cast<double>(after) / (1 << 20));
   cx::bench::report("ws.idle_memory",
                     {{"bytes_per_conn", per, 0}, {"connections", static_cast<double>(opened), 0}});
 }

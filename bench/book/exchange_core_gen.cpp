@@ -144,8 +144,7 @@ class Generator {
   TraderId trader() noexcept { return static_cast<TraderId>(1 + rng_.below(c_.traders)); }
 
   Side thinner_side_mostly() noexcept {
-    const Side thin =
-        live_.count(Side::Buy) <= live_.count(Side::Sell) ? Side::Buy : Side::Sell;
+    const Side thin = live_.count(Side::Buy) <= live_.count(Side::Sell) ? Side::Buy : Side::Sell;
     return rng_.below(4) == 0 ? engine::opposite(thin) : thin;
   }
 

@@ -28,7 +28,7 @@ struct Command {
   engine::Side side = engine::Side::Buy;               ///< Place
   engine::TimeInForce tif = engine::TimeInForce::GTC;  ///< Place: GTC or IOC
   TraderId trader = 0;
-  OrderId id = 0;  ///< Move, Cancel: the target
+  OrderId id = 0;   ///< Move, Cancel: the target
   Price price = 0;  ///< Place: limit price; Move: the new price
   Qty qty = 0;      ///< Place
 };
@@ -48,8 +48,8 @@ inline void apply(engine::OrderBook& book, const Command& c, Timestamp now,
       break;
     }
     case Command::Kind::Move:
-      book.amend(engine::AmendRequest{.trader = c.trader, .order_id = c.id, .price = c.price},
-                 now, out);
+      book.amend(engine::AmendRequest{.trader = c.trader, .order_id = c.id, .price = c.price}, now,
+                 out);
       break;
     case Command::Kind::Cancel:
       book.cancel(c.trader, c.id, now, out);

@@ -37,7 +37,7 @@ std::string fresh_dir() {
   return tmpl;
 }
 
-std::string g_dir;          // the journal written by journaled(), replayed by replay()
+std::string g_dir;  // the journal written by journaled(), replayed by replay()
 std::size_t g_commands = 0;
 
 }  // namespace
@@ -75,12 +75,13 @@ void journaled() {
     cal.stop();
     std::sort(lat.begin(), lat.end());
     auto pct = [&](double p) {
-      return static_cast<double>(lat[static_cast<std::size_t>(p * static_cast<double>(lat.size() - 1))]) *
+      return static_cast<double>(
+                 lat[static_cast<std::size_t>(p * static_cast<double>(lat.size() - 1))]) *
              cal.ns_per_tick() / 1000.0;
     };
-    return std::vector<double>{static_cast<double>(cmds.size()) /
-                                   std::chrono::duration<double>(t1 - t0).count(),
-                               pct(0.5), pct(0.99)};
+    return std::vector<double>{
+        static_cast<double>(cmds.size()) / std::chrono::duration<double>(t1 - t0).count(), pct(0.5),
+        pct(0.99)};
   });
   report("engine.journaled", {{"commands_per_s", r[0], 0},
                               {"p50_ack_us", r[1]},

@@ -6,8 +6,8 @@
 #include <chrono>
 #include <vector>
 
-#include "exchange/benchmarks.hpp"
 #include "engine/exchange.hpp"
+#include "exchange/benchmarks.hpp"
 #include "exchange/venue.hpp"
 #include "harness/process.hpp"
 #include "harness/report.hpp"
@@ -67,7 +67,8 @@ void mix() {
     if (per_command) {
       std::sort(ticks.begin(), ticks.end());
       auto pct = [&](double p) {
-        return static_cast<double>(ticks[static_cast<std::size_t>(p * static_cast<double>(ticks.size() - 1))]) *
+        return static_cast<double>(
+                   ticks[static_cast<std::size_t>(p * static_cast<double>(ticks.size() - 1))]) *
                cal.ns_per_tick();
       };
       r.push_back(pct(0.50));

@@ -46,7 +46,8 @@ std::vector<Command> as_commands(const book::ExchangeCoreWorkload& w) {
         break;
       }
       case book::Command::Kind::Move:
-        out.push_back(Command{0, 0, AmendOrder{Mode::Paper, 0, AmendRequest{c.trader, c.id, 0, c.price, 0}, {}}});
+        out.push_back(Command{
+            0, 0, AmendOrder{Mode::Paper, 0, AmendRequest{c.trader, c.id, 0, c.price, 0}, {}}});
         break;
       case book::Command::Kind::Cancel:
         out.push_back(Command{0, 0, CancelOrder{Mode::Paper, c.trader, c.id, {}}});

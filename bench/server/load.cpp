@@ -104,7 +104,8 @@ LoadResult run_load(std::uint16_t port, std::size_t connections, std::chrono::mi
     if (now >= end) break;
     for (std::size_t i = 0; i < connections; ++i) {
       fds[i].fd = conns[i].fd;
-      fds[i].events = static_cast<short>(POLLIN | (conns[i].out_off < conns[i].out.size() ? POLLOUT : 0));
+      fds[i].events =
+          static_cast<short>(POLLIN | (conns[i].out_off < conns[i].out.size() ? POLLOUT : 0));
       fds[i].revents = 0;
     }
     if (::poll(fds.data(), fds.size(), 50) <= 0) continue;
@@ -112,7 +113,8 @@ LoadResult run_load(std::uint16_t port, std::size_t connections, std::chrono::mi
       Conn& c = conns[i];
       if (c.fd < 0 || fds[i].revents == 0) continue;
       if ((fds[i].revents & POLLOUT) && c.out_off < c.out.size()) {
-        const ssize_t n = ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
+        const ssize_t n =
+            ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
         if (n > 0) c.out_off += static_cast<std::size_t>(n);
       }
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -134,8 +136,7 @@ LoadResult run_load(std::uint16_t port, std::size_t connections, std::chrono::mi
           } else if (r.first_failure.empty()) {
             r.first_failure = c.in.substr(0, len);
           }
-          r.latency_us.push_back(
-              std::chrono::duration<double, std::micro>(t - c.sent).count());
+          r.latency_us.push_back(std::chrono::duration<double, std::micro>(t - c.sent).count());
         }
         c.in.erase(0, len);
         c.waiting = false;

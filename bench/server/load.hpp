@@ -22,8 +22,8 @@ struct LoadResult {
 
 /// `make_request(connection, n)` returns the full request text (keep-alive) for the n-th request
 /// on that connection.
-LoadResult run_load(std::uint16_t port, std::size_t connections,
-                    std::chrono::milliseconds warmup, std::chrono::milliseconds measure,
+LoadResult run_load(std::uint16_t port, std::size_t connections, std::chrono::milliseconds warmup,
+                    std::chrono::milliseconds measure,
                     const std::function<std::string(std::size_t, std::uint64_t)>& make_request);
 
 /// The q-quantile (0..1) of `v` (sorted in place).

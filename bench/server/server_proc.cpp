@@ -61,7 +61,8 @@ HttpResult http(std::uint16_t port, const std::string& method, const std::string
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
   if (!body.empty() || method == "POST") {
-    req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+    req +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   }
   req += "\r\n" + body;
   std::size_t off = 0;
@@ -108,12 +109,13 @@ std::string json_string(const std::string& json, const std::string& key) {
 ServerProcess::ServerProcess(const std::string& binary, const std::vector<std::string>& env,
                              const std::vector<std::string>& extra_args) {
   std::random_device rd;
-  dir_ = fs::temp_directory_path() / ("cx-bench-" + std::to_string(::getpid()) + "-" +
-                                      std::to_string(rd()));
+  dir_ = fs::temp_directory_path() /
+         ("cx-bench-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
   fs::create_directories(dir_);
   port_ = free_port();
-  std::vector<std::string> args{binary, "serve", "--data", (dir_ / "data").string(), "--port",
-                                std::to_string(port_), "--log-level", "warn"};
+  std::vector<std::string> args{
+      binary,        "serve", "--data", (dir_ / "data").string(), "--port", std::to_string(port_),
+      "--log-level", "warn"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = ::fork();
   if (pid_ == 0) {

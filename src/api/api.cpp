@@ -57,7 +57,9 @@ Api::Api(EngineService& engine, WsHub& hub, auth::Mailer& mailer,
 
 Api::~Api() = default;
 
-Timestamp Api::now() const { return options_.clock(); }
+Timestamp Api::now() const {
+  return options_.clock();
+}
 
 Api::Slot& Api::slot() {
   // Threads spread over the connections; a busy one makes the caller wait its turn.
@@ -94,7 +96,8 @@ void Api::record_client_ids(SeqNo seq, std::span<const engine::ExEvent> events,
       }
     }
     if (e.type != EventType::Accepted || e.cid_ref == 0) continue;
-    std::string key = cid_key(e.trader, static_cast<engine::Mode>(e.mode), x.client_order_id(e.cid_ref));
+    std::string key =
+        cid_key(e.trader, static_cast<engine::Mode>(e.mode), x.client_order_id(e.cid_ref));
     recent_cids_[key] = RecentOrder{e.order_id, e.market, seq, x.now(), e.qty, e.qty, {}};
     recent_by_id_[e.order_id] = key;
     recent_order_.emplace_back(seq, std::move(key));
@@ -148,7 +151,8 @@ std::optional<net::Response> Api::limited(const net::Request& req, std::string_v
   if (!wait && options_.key_burst > 0 && !key.empty()) wait = key_limiter_.take(key, t);
   if (!wait) return std::nullopt;
   net::Response r = error_response(429, "RATE_LIMITED", "too many requests; retry later");
-  r.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, (*wait + 999) / 1000)));
+  r.headers.emplace_back("Retry-After",
+                         std::to_string(std::max<std::int64_t>(1, (*wait + 999) / 1000)));
   return r;
 }
 
@@ -204,9 +208,8 @@ void Api::submit(std::string text, net::Reply reply,
 
 net::Router Api::router() {
   net::Router r;
-  r.get("/healthz", [](const net::Request&) {
-    return net::Response::json(200, R"({"status":"ok"})");
-  });
+  r.get("/healthz",
+        [](const net::Request&) { return net::Response::json(200, R"({"status":"ok"})"); });
   r.get("/readyz", [this](const net::Request&) {
     if (!ready_.load() || !engine_.running()) {
       return error_response(503, "NOT_READY", "starting or stopping");
@@ -264,8 +267,8 @@ net::WsHandlers Api::ws_handlers() {
     auto who = std::make_shared<WsPrincipal>();
     const bool has_key =
         req.query_value("traderAk").has_value() || req.header("x-trader-ak").has_value();
-    const bool has_session = req.header("authorization").has_value() ||
-                             cookie(req, "cx_access").has_value();
+    const bool has_session =
+        req.header("authorization").has_value() || cookie(req, "cx_access").has_value();
     if (has_key || has_session) {
       auto p = authenticate(req, true);
       if (!p) return net::WsAcceptResult::refuse(error_response(p.error()));

@@ -10,12 +10,12 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
-#include <span>
-#include <unordered_map>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "api/engine_service.hpp"

@@ -55,7 +55,9 @@ EngineService::EngineService(EngineOptions options) : options_(std::move(options
   if (!options_.clock) options_.clock = system_ms;
 }
 
-EngineService::~EngineService() { stop(); }
+EngineService::~EngineService() {
+  stop();
+}
 
 Result<std::unique_ptr<EngineService>> EngineService::open(EngineOptions options) {
   std::unique_ptr<EngineService> s(new EngineService(std::move(options)));
@@ -87,7 +89,9 @@ const journal::RecoveryInfo& EngineService::recovery() const noexcept {
   return durable_->recovery();
 }
 
-void EngineService::add_listener(EngineListener* listener) { listeners_.push_back(listener); }
+void EngineService::add_listener(EngineListener* listener) {
+  listeners_.push_back(listener);
+}
 
 void EngineService::start() {
   if (running_.exchange(true)) return;

@@ -57,12 +57,12 @@ struct EngineOptions {
 
 /// What a command came to, delivered once it is durable (or refused before it was applied).
 struct CommandResult {
-  SeqNo seq = 0;                    ///< 0 when nothing was applied
-  std::optional<Error> error;       ///< set: refused before it was applied (bad JSON, stopping)
+  SeqNo seq = 0;                        ///< 0 when nothing was applied
+  std::optional<Error> error;           ///< set: refused before it was applied (bad JSON, stopping)
   std::optional<OrderId> duplicate_of;  ///< set by a guard: the order a resubmission names
-  std::string note;                 ///< a guard's extra answer (JSON text)
-  boost::json::array events;        ///< the command's events (json_codec's shapes)
-  std::vector<engine::ExEvent> raw;  ///< the same events, as the engine emitted them
+  std::string note;                     ///< a guard's extra answer (JSON text)
+  boost::json::array events;            ///< the command's events (json_codec's shapes)
+  std::vector<engine::ExEvent> raw;     ///< the same events, as the engine emitted them
 };
 
 /// One committed command, as the listeners see it (engine thread, after the group commit).
@@ -119,8 +119,8 @@ class EngineService {
   void add_listener(EngineListener* listener);
   /// Before start(): called on the engine thread right after each command is applied (before
   /// it is durable), with its events; for bookkeeping that must see commands one by one.
-  using ApplyHook = std::function<void(SeqNo, std::span<const engine::ExEvent>,
-                                       const engine::Exchange&)>;
+  using ApplyHook =
+      std::function<void(SeqNo, std::span<const engine::ExEvent>, const engine::Exchange&)>;
   void set_apply_hook(ApplyHook hook) { apply_hook_ = std::move(hook); }
   /// Starts the engine and projector threads.
   void start();

@@ -10,20 +10,32 @@ namespace json = boost::json;
 
 unsigned status_of(const Error& e) noexcept {
   switch (e.code) {
-    case ErrorCode::Unauthenticated: return 401;
-    case ErrorCode::Forbidden: return 403;
-    case ErrorCode::RateLimited: return 429;
-    case ErrorCode::Unavailable: return 503;
-    default: break;
+    case ErrorCode::Unauthenticated:
+      return 401;
+    case ErrorCode::Forbidden:
+      return 403;
+    case ErrorCode::RateLimited:
+      return 429;
+    case ErrorCode::Unavailable:
+      return 503;
+    default:
+      break;
   }
   switch (e.error_class()) {
-    case ErrorClass::Malformed: return 400;
-    case ErrorClass::Unauthorized: return 403;
-    case ErrorClass::Rejected: return 422;
-    case ErrorClass::NotFound: return 404;
-    case ErrorClass::Conflict: return 409;
-    case ErrorClass::RetryLater: return 503;
-    case ErrorClass::Internal: return 500;
+    case ErrorClass::Malformed:
+      return 400;
+    case ErrorClass::Unauthorized:
+      return 403;
+    case ErrorClass::Rejected:
+      return 422;
+    case ErrorClass::NotFound:
+      return 404;
+    case ErrorClass::Conflict:
+      return 409;
+    case ErrorClass::RetryLater:
+      return 503;
+    case ErrorClass::Internal:
+      return 500;
   }
   return 500;
 }

@@ -49,10 +49,9 @@ const Names<std::pair<OrderType, TriggerKind>> kOrderTypes{
     {"TAKE_PROFIT_MARKET", {OrderType::Market, TriggerKind::TakeProfit}}};
 
 constexpr std::array<std::string_view, 16> kCommands{
-    "createMarket", "deposit",      "withdraw",     "placeOrder",    "cancelOrder",
-    "cancelAll",    "amendOrder",   "batch",        "price",         "tick",
-    "pauseMarket",  "resumeMarket", "delistMarket", "fundingSample", "fundingSettle",
-    "settleMarket"};
+    "createMarket", "deposit",       "withdraw",      "placeOrder",  "cancelOrder", "cancelAll",
+    "amendOrder",   "batch",         "price",         "tick",        "pauseMarket", "resumeMarket",
+    "delistMarket", "fundingSample", "fundingSettle", "settleMarket"};
 
 template <class Range>
 std::string join(const Range& names) {

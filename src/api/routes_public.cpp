@@ -27,16 +27,16 @@ Result<std::optional<engine::Mode>> optional_mode(const net::Request& req) {
 
 void Api::add_public_routes(net::Router& r) {
   // Every public route below runs on the engine thread (live state) or the store.
-  auto engine_view = [this](std::function<net::Response(const net::Request&,
-                                                        const engine::Exchange&)> view) {
-    return [this, view = std::move(view)](const net::Request& req, net::Reply reply) {
-      if (auto l = limited(req, {})) return reply(std::move(*l));
-      auto copy = std::make_shared<net::Request>(req);
-      const bool queued = engine_.query(
-          [reply, copy, view](const engine::Exchange& x) { reply(view(*copy, x)); });
-      if (!queued) reply(error_response(503, "UNAVAILABLE", "the engine is busy or stopping"));
-    };
-  };
+  auto engine_view =
+      [this](std::function<net::Response(const net::Request&, const engine::Exchange&)> view) {
+        return [this, view = std::move(view)](const net::Request& req, net::Reply reply) {
+          if (auto l = limited(req, {})) return reply(std::move(*l));
+          auto copy = std::make_shared<net::Request>(req);
+          const bool queued = engine_.query(
+              [reply, copy, view](const engine::Exchange& x) { reply(view(*copy, x)); });
+          if (!queued) reply(error_response(503, "UNAVAILABLE", "the engine is busy or stopping"));
+        };
+      };
 
   r.add_async(net::Method::Get, "/api/markets",
               engine_view([](const net::Request& req, const engine::Exchange& x) {
@@ -92,7 +92,8 @@ void Api::add_public_routes(net::Router& r) {
                   if (m.spec.underlying != *underlying) continue;
                   if (*mode && m.spec.mode != **mode) continue;
                   if (expiry && m.spec.expiry != *expiry) continue;
-                  if (m.spec.kind == engine::MarketKind::Future) futures.push_back(market_json(x, m));
+                  if (m.spec.kind == engine::MarketKind::Future)
+                    futures.push_back(market_json(x, m));
                   if (m.spec.kind != engine::MarketKind::Option) continue;
                   json::object& row = chains[m.spec.expiry][m.spec.strike];
                   row["strike"] = format_decimal(m.spec.strike, m.spec.price_scale);
@@ -118,9 +119,10 @@ void Api::add_public_routes(net::Router& r) {
                 auto levels = int_param(req, "levels", 20, 1, 500);
                 if (!levels) return error_response(levels.error());
                 const auto id = x.market_id(*mode, *symbol);
-                if (!id) return error_response(404, "NOT_FOUND", "no market " + std::string(*symbol));
-                return net::Response::json(
-                    200, hub_.depth_json(*id, static_cast<std::size_t>(*levels)));
+                if (!id)
+                  return error_response(404, "NOT_FOUND", "no market " + std::string(*symbol));
+                return net::Response::json(200,
+                                           hub_.depth_json(*id, static_cast<std::size_t>(*levels)));
               }));
 
   r.add_async(net::Method::Get, "/api/summary",
@@ -136,10 +138,12 @@ void Api::add_public_routes(net::Router& r) {
                   json::object j = market_json(x, m);
                   const auto bids = m.book->depth(engine::Side::Buy, 1);
                   const auto asks = m.book->depth(engine::Side::Sell, 1);
-                  j["bestBid"] = bids.empty() ? json::value(nullptr)
-                                              : json::value(format_decimal(bids[0].price, m.spec.price_scale));
-                  j["bestAsk"] = asks.empty() ? json::value(nullptr)
-                                              : json::value(format_decimal(asks[0].price, m.spec.price_scale));
+                  j["bestBid"] =
+                      bids.empty() ? json::value(nullptr)
+                                   : json::value(format_decimal(bids[0].price, m.spec.price_scale));
+                  j["bestAsk"] =
+                      asks.empty() ? json::value(nullptr)
+                                   : json::value(format_decimal(asks[0].price, m.spec.price_scale));
                   out.push_back(std::move(j));
                 }
                 return json_response(json::object{{"summaries", std::move(out)}});
@@ -196,8 +200,10 @@ void Api::add_public_routes(net::Router& r) {
       for (const auto& k : *ks) {
         out.push_back(kline_json(k, (*m)->price_scale, (*m)->qty_scale, (*m)->quote_scale));
       }
-      return json::object{{"market", (*m)->symbol}, {"mode", mode_name(*mode)},
-                          {"interval", store::to_string(*interval)}, {"klines", std::move(out)}};
+      return json::object{{"market", (*m)->symbol},
+                          {"mode", mode_name(*mode)},
+                          {"interval", store::to_string(*interval)},
+                          {"klines", std::move(out)}};
     });
     if (!res) return error_response(res.error());
     return json_response(*res);
@@ -224,7 +230,8 @@ void Api::add_public_routes(net::Router& r) {
       if (!p) return std::unexpected(p.error());
       json::array out;
       for (const auto& t : p->items) out.push_back(trade_record_json(t));
-      json::object o{{"market", (*m)->symbol}, {"mode", mode_name(*mode)}, {"trades", std::move(out)}};
+      json::object o{
+          {"market", (*m)->symbol}, {"mode", mode_name(*mode)}, {"trades", std::move(out)}};
       if (p->next) {
         o["next"] = *p->next;
       } else {

@@ -17,9 +17,9 @@ namespace {
 
 /// Fields of a placement the client may send; everything else is ignored (never "trader").
 constexpr std::string_view kOrderFields[] = {
-    "mode",        "market",       "side",     "type",       "price",
-    "qty",         "timeInForce",  "expireAt", "triggerPrice", "postOnly",
-    "reduceOnly",  "selfTradePrevention", "clientOrderId"};
+    "mode",         "market",   "side",         "type",     "price",      "qty",
+    "timeInForce",  "expireAt", "triggerPrice", "postOnly", "reduceOnly", "selfTradePrevention",
+    "clientOrderId"};
 
 json::object placement(const json::object& body, const std::string& trader) {
   json::object o;
@@ -65,12 +65,13 @@ void Api::add_trading_routes(net::Router& r) {
     // A client order id that was already used returns the original order: first from the read
     // store (orders it holds), then, on the engine thread, from orders not yet projected.
     if (!cid.empty()) {
-      auto prior = with_store([&](store::ReadStore& st) -> Result<std::optional<store::OrderRecord>> {
-        auto tid = st.trader_id(who->user_id);
-        if (!tid) return std::unexpected(tid.error());
-        if (!*tid) return std::optional<store::OrderRecord>{};
-        return st.order_by_client_id(**tid, *mode, cid);
-      });
+      auto prior =
+          with_store([&](store::ReadStore& st) -> Result<std::optional<store::OrderRecord>> {
+            auto tid = st.trader_id(who->user_id);
+            if (!tid) return std::unexpected(tid.error());
+            if (!*tid) return std::optional<store::OrderRecord>{};
+            return st.order_by_client_id(**tid, *mode, cid);
+          });
       if (prior && *prior) {
         json::object out{{"duplicate", true}, {"order", order_record_json(**prior)}};
         return reply(json_response(out));
@@ -78,8 +79,8 @@ void Api::add_trading_routes(net::Router& r) {
     }
     EngineService::Guard guard;
     if (!cid.empty()) {
-      guard = [this, user = who->user_id, m = *mode, cid](const engine::Exchange& x)
-          -> std::optional<CommandResult> {
+      guard = [this, user = who->user_id, m = *mode,
+               cid](const engine::Exchange& x) -> std::optional<CommandResult> {
         const auto tid = x.trader_id(user);
         if (!tid) return std::nullopt;
         auto it = recent_cids_.find(cid_key(*tid, m, cid));
@@ -92,103 +93,116 @@ void Api::add_trading_routes(net::Router& r) {
         return res;
       };
     }
-    submit(json::serialize(cmd), reply,
-           [](CommandResult& res, const engine::Exchange& x) {
-             if (res.duplicate_of) {
-               return net::Response::json(200, R"({"duplicate":true,"order":)" + res.note + "}");
-             }
-             if (auto bad = rejection(res)) return std::move(*bad);
-             return json_response(placement_result_json(res, x), 201);
-           },
-           std::move(guard));
+    submit(
+        json::serialize(cmd), reply,
+        [](CommandResult& res, const engine::Exchange& x) {
+          if (res.duplicate_of) {
+            return net::Response::json(200, R"({"duplicate":true,"order":)" + res.note + "}");
+          }
+          if (auto bad = rejection(res)) return std::move(*bad);
+          return json_response(placement_result_json(res, x), 201);
+        },
+        std::move(guard));
     (void)market;
   };
   r.add_async(net::Method::Post, "/api/orders", place);
   r.add_async(net::Method::Post, "/api/v1/trade", place);
 
   // ---- batch: {"mode", "orders":[...], "cancels":[{"orderId"}|{"clientOrderId"}]} ----
-  r.add_async(net::Method::Post, "/api/orders/batch", [this](const net::Request& req,
-                                                            net::Reply reply) {
-    auto who = authenticate(req, true);
-    if (!who) return reply(error_response(who.error()));
-    if (auto l = limited(req, who->user_id)) return reply(std::move(*l));
-    auto body = body_object(req);
-    if (!body) return reply(error_response(body.error()));
-    auto mode = mode_of(req, &*body);
-    if (!mode) return reply(error_response(mode.error()));
-    json::array commands;
-    if (const json::value* cs = body->if_contains("cancels")) {
-      if (!cs->is_array()) return reply(error_response(400, "INVALID_ARGUMENT", "cancels must be an array"));
-      for (const json::value& c : cs->as_array()) {
-        if (!c.is_object()) return reply(error_response(400, "INVALID_ARGUMENT", "each cancel is an object"));
-        json::object o;
-        for (std::string_view f : {"orderId", "clientOrderId"}) {
-          if (const json::value* v = c.as_object().if_contains(f)) o[f] = *v;
+  r.add_async(
+      net::Method::Post, "/api/orders/batch", [this](const net::Request& req, net::Reply reply) {
+        auto who = authenticate(req, true);
+        if (!who) return reply(error_response(who.error()));
+        if (auto l = limited(req, who->user_id)) return reply(std::move(*l));
+        auto body = body_object(req);
+        if (!body) return reply(error_response(body.error()));
+        auto mode = mode_of(req, &*body);
+        if (!mode) return reply(error_response(mode.error()));
+        json::array commands;
+        if (const json::value* cs = body->if_contains("cancels")) {
+          if (!cs->is_array())
+            return reply(error_response(400, "INVALID_ARGUMENT", "cancels must be an array"));
+          for (const json::value& c : cs->as_array()) {
+            if (!c.is_object())
+              return reply(error_response(400, "INVALID_ARGUMENT", "each cancel is an object"));
+            json::object o;
+            for (std::string_view f : {"orderId", "clientOrderId"}) {
+              if (const json::value* v = c.as_object().if_contains(f)) o[f] = *v;
+            }
+            o["cmd"] = "cancelOrder";
+            commands.push_back(std::move(o));
+          }
         }
-        o["cmd"] = "cancelOrder";
-        commands.push_back(std::move(o));
-      }
-    }
-    if (const json::value* os = body->if_contains("orders")) {
-      if (!os->is_array()) return reply(error_response(400, "INVALID_ARGUMENT", "orders must be an array"));
-      for (const json::value& o : os->as_array()) {
-        if (!o.is_object()) return reply(error_response(400, "INVALID_ARGUMENT", "each order is an object"));
-        json::object p = placement(o.as_object(), who->user_id);
-        p.erase("trader");
-        commands.push_back(std::move(p));
-      }
-    }
-    if (commands.empty() || commands.size() > 100) {
-      return reply(error_response(400, "INVALID_ARGUMENT", "a batch holds 1 to 100 orders and cancels"));
-    }
-    json::object cmd{{"cmd", "batch"}, {"mode", mode_name(*mode)}, {"trader", who->user_id},
-                     {"commands", std::move(commands)}};
-    submit(json::serialize(cmd), reply, [](CommandResult& res, const engine::Exchange& x) {
-      if (auto bad = rejection(res)) return std::move(*bad);
-      return json_response(placement_result_json(res, x), 201);
-    });
-  });
+        if (const json::value* os = body->if_contains("orders")) {
+          if (!os->is_array())
+            return reply(error_response(400, "INVALID_ARGUMENT", "orders must be an array"));
+          for (const json::value& o : os->as_array()) {
+            if (!o.is_object())
+              return reply(error_response(400, "INVALID_ARGUMENT", "each order is an object"));
+            json::object p = placement(o.as_object(), who->user_id);
+            p.erase("trader");
+            commands.push_back(std::move(p));
+          }
+        }
+        if (commands.empty() || commands.size() > 100) {
+          return reply(
+              error_response(400, "INVALID_ARGUMENT", "a batch holds 1 to 100 orders and cancels"));
+        }
+        json::object cmd{{"cmd", "batch"},
+                         {"mode", mode_name(*mode)},
+                         {"trader", who->user_id},
+                         {"commands", std::move(commands)}};
+        submit(json::serialize(cmd), reply, [](CommandResult& res, const engine::Exchange& x) {
+          if (auto bad = rejection(res)) return std::move(*bad);
+          return json_response(placement_result_json(res, x), 201);
+        });
+      });
 
   // ---- cancel one ----
-  r.add_async(net::Method::Delete, "/api/orders/{orderId}", [this](const net::Request& req,
-                                                                  net::Reply reply) {
-    auto who = authenticate(req, true);
-    if (!who) return reply(error_response(who.error()));
-    if (auto l = limited(req, who->user_id)) return reply(std::move(*l));
-    auto mode = mode_of(req);
-    if (!mode) return reply(error_response(mode.error()));
-    json::object cmd{{"cmd", "cancelOrder"}, {"mode", mode_name(*mode)}, {"trader", who->user_id},
-                     {"orderId", std::string(*req.param("orderId"))}};
-    submit(json::serialize(cmd), reply, [](CommandResult& res, const engine::Exchange&) {
-      if (auto bad = rejection(res)) return std::move(*bad);
-      json::array cancelled;
-      for (const json::value& v : res.events) {
-        if (v.as_object().at("event").as_string() == "cancelled") cancelled.push_back(v);
-      }
-      return json_response(json::object{{"cancelled", std::move(cancelled)}});
-    });
-  });
+  r.add_async(net::Method::Delete, "/api/orders/{orderId}",
+              [this](const net::Request& req, net::Reply reply) {
+                auto who = authenticate(req, true);
+                if (!who) return reply(error_response(who.error()));
+                if (auto l = limited(req, who->user_id)) return reply(std::move(*l));
+                auto mode = mode_of(req);
+                if (!mode) return reply(error_response(mode.error()));
+                json::object cmd{{"cmd", "cancelOrder"},
+                                 {"mode", mode_name(*mode)},
+                                 {"trader", who->user_id},
+                                 {"orderId", std::string(*req.param("orderId"))}};
+                submit(json::serialize(cmd), reply,
+                       [](CommandResult& res, const engine::Exchange&) {
+                         if (auto bad = rejection(res)) return std::move(*bad);
+                         json::array cancelled;
+                         for (const json::value& v : res.events) {
+                           if (v.as_object().at("event").as_string() == "cancelled")
+                             cancelled.push_back(v);
+                         }
+                         return json_response(json::object{{"cancelled", std::move(cancelled)}});
+                       });
+              });
 
   // ---- cancel all (optionally one market) ----
-  r.add_async(net::Method::Delete, "/api/orders", [this](const net::Request& req,
-                                                        net::Reply reply) {
-    auto who = authenticate(req, true);
-    if (!who) return reply(error_response(who.error()));
-    if (auto l = limited(req, who->user_id)) return reply(std::move(*l));
-    auto mode = mode_of(req);
-    if (!mode) return reply(error_response(mode.error()));
-    json::object cmd{{"cmd", "cancelAll"}, {"mode", mode_name(*mode)}, {"trader", who->user_id}};
-    if (auto m = req.query_value("market")) cmd["market"] = *m;
-    submit(json::serialize(cmd), reply, [](CommandResult& res, const engine::Exchange&) {
-      if (auto bad = rejection(res)) return std::move(*bad);
-      json::array cancelled;
-      for (const json::value& v : res.events) {
-        if (v.as_object().at("event").as_string() == "cancelled") cancelled.push_back(v);
-      }
-      const std::size_t n = cancelled.size();
-      return json_response(json::object{{"count", n}, {"cancelled", std::move(cancelled)}});
-    });
-  });
+  r.add_async(
+      net::Method::Delete, "/api/orders", [this](const net::Request& req, net::Reply reply) {
+        auto who = authenticate(req, true);
+        if (!who) return reply(error_response(who.error()));
+        if (auto l = limited(req, who->user_id)) return reply(std::move(*l));
+        auto mode = mode_of(req);
+        if (!mode) return reply(error_response(mode.error()));
+        json::object cmd{
+            {"cmd", "cancelAll"}, {"mode", mode_name(*mode)}, {"trader", who->user_id}};
+        if (auto m = req.query_value("market")) cmd["market"] = *m;
+        submit(json::serialize(cmd), reply, [](CommandResult& res, const engine::Exchange&) {
+          if (auto bad = rejection(res)) return std::move(*bad);
+          json::array cancelled;
+          for (const json::value& v : res.events) {
+            if (v.as_object().at("event").as_string() == "cancelled") cancelled.push_back(v);
+          }
+          const std::size_t n = cancelled.size();
+          return json_response(json::object{{"count", n}, {"cancelled", std::move(cancelled)}});
+        });
+      });
 
   // ---- amend: {"mode", "price"?, "qty"?} ----
   auto amend = [this](const net::Request& req, net::Reply reply) {
@@ -199,13 +213,16 @@ void Api::add_trading_routes(net::Router& r) {
     if (!body) return reply(error_response(body.error()));
     auto mode = mode_of(req, &*body);
     if (!mode) return reply(error_response(mode.error()));
-    json::object cmd{{"cmd", "amendOrder"}, {"mode", mode_name(*mode)}, {"trader", who->user_id},
+    json::object cmd{{"cmd", "amendOrder"},
+                     {"mode", mode_name(*mode)},
+                     {"trader", who->user_id},
                      {"orderId", std::string(*req.param("orderId"))}};
     for (std::string_view f : {"price", "qty"}) {
       if (const json::value* v = body->if_contains(f); v && !v->is_null()) cmd[f] = *v;
     }
     if (!cmd.contains("price") && !cmd.contains("qty")) {
-      return reply(error_response(400, "INVALID_ARGUMENT", "an amend names a price, a qty or both"));
+      return reply(
+          error_response(400, "INVALID_ARGUMENT", "an amend names a price, a qty or both"));
     }
     submit(json::serialize(cmd), reply, [](CommandResult& res, const engine::Exchange&) {
       if (auto bad = rejection(res)) return std::move(*bad);
@@ -234,14 +251,14 @@ void Api::add_trading_routes(net::Router& r) {
     const std::string status(req.query_value("status").value_or("open"));
     const std::string market(req.query_value("market").value_or(""));
     if (status == "open") {
-      const bool queued = engine_.query([reply, user = who->user_id, m = *mode, market](
-                                            const engine::Exchange& x) {
-        if (!market.empty() && !x.market_id(m, market)) {
-          // As for the other statuses: a filter naming no market is not an empty list.
-          return reply(error_response(404, "NOT_FOUND", "no market " + market));
-        }
-        reply(json_response(open_orders_json(x, user, m, market)));
-      });
+      const bool queued =
+          engine_.query([reply, user = who->user_id, m = *mode, market](const engine::Exchange& x) {
+            if (!market.empty() && !x.market_id(m, market)) {
+              // As for the other statuses: a filter naming no market is not an empty list.
+              return reply(error_response(404, "NOT_FOUND", "no market " + market));
+            }
+            reply(json_response(open_orders_json(x, user, m, market)));
+          });
       if (!queued) reply(error_response(503, "UNAVAILABLE", "the engine is busy or stopping"));
       return;
     }
@@ -286,31 +303,32 @@ void Api::add_trading_routes(net::Router& r) {
   });
 
   // ---- one order (own orders only; another's is 404) ----
-  r.add_async(net::Method::Get, "/api/orders/{orderId}", [this](const net::Request& req,
-                                                               net::Reply reply) {
-    auto who = authenticate(req, true);
-    if (!who) return reply(error_response(who.error()));
-    if (auto l = limited(req, who->user_id)) return reply(std::move(*l));
-    std::uint64_t id = 0;
-    const std::string_view text = *req.param("orderId");
-    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc{} || p != text.data() + text.size()) {
-      return reply(error_response(400, "INVALID_ARGUMENT", "orderId must be a decimal integer"));
-    }
-    (void)engine_.wait_projected(engine_.durable_seq(), std::chrono::milliseconds(2000));
-    auto found = with_store([&](store::ReadStore& st) -> Result<json::object> {
-      auto o = st.order(id);
-      if (!o) return std::unexpected(o.error());
-      auto tid = st.trader_id(who->user_id);
-      if (!tid) return std::unexpected(tid.error());
-      if (!*o || !*tid || (*o)->trader != **tid) {
-        return fail(ErrorCode::NotFound, "no order " + std::string(text));
-      }
-      return order_record_json(**o);
-    });
-    if (!found) return reply(error_response(found.error()));
-    reply(json_response(*found));
-  });
+  r.add_async(
+      net::Method::Get, "/api/orders/{orderId}", [this](const net::Request& req, net::Reply reply) {
+        auto who = authenticate(req, true);
+        if (!who) return reply(error_response(who.error()));
+        if (auto l = limited(req, who->user_id)) return reply(std::move(*l));
+        std::uint64_t id = 0;
+        const std::string_view text = *req.param("orderId");
+        const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+        if (ec != std::errc{} || p != text.data() + text.size()) {
+          return reply(
+              error_response(400, "INVALID_ARGUMENT", "orderId must be a decimal integer"));
+        }
+        (void)engine_.wait_projected(engine_.durable_seq(), std::chrono::milliseconds(2000));
+        auto found = with_store([&](store::ReadStore& st) -> Result<json::object> {
+          auto o = st.order(id);
+          if (!o) return std::unexpected(o.error());
+          auto tid = st.trader_id(who->user_id);
+          if (!tid) return std::unexpected(tid.error());
+          if (!*o || !*tid || (*o)->trader != **tid) {
+            return fail(ErrorCode::NotFound, "no order " + std::string(text));
+          }
+          return order_record_json(**o);
+        });
+        if (!found) return reply(error_response(found.error()));
+        reply(json_response(*found));
+      });
 
   // ---- balances and positions (live, from the engine) ----
   r.add_async(net::Method::Get, "/api/balances", [this](const net::Request& req, net::Reply reply) {
@@ -318,65 +336,69 @@ void Api::add_trading_routes(net::Router& r) {
     if (!who) return reply(error_response(who.error()));
     auto mode = mode_of(req);
     if (!mode) return reply(error_response(mode.error()));
-    const bool queued = engine_.query([reply, user = who->user_id, m = *mode](const engine::Exchange& x) {
-      reply(json_response(balances_json(x, user, m)));
-    });
+    const bool queued =
+        engine_.query([reply, user = who->user_id, m = *mode](const engine::Exchange& x) {
+          reply(json_response(balances_json(x, user, m)));
+        });
     if (!queued) reply(error_response(503, "UNAVAILABLE", "the engine is busy or stopping"));
   });
-  r.add_async(net::Method::Get, "/api/positions", [this](const net::Request& req, net::Reply reply) {
-    auto who = authenticate(req, true);
-    if (!who) return reply(error_response(who.error()));
-    auto mode = mode_of(req);
-    if (!mode) return reply(error_response(mode.error()));
-    const bool queued = engine_.query([reply, user = who->user_id, m = *mode](const engine::Exchange& x) {
-      reply(json_response(positions_json(x, user, m)));
-    });
-    if (!queued) reply(error_response(503, "UNAVAILABLE", "the engine is busy or stopping"));
-  });
+  r.add_async(
+      net::Method::Get, "/api/positions", [this](const net::Request& req, net::Reply reply) {
+        auto who = authenticate(req, true);
+        if (!who) return reply(error_response(who.error()));
+        auto mode = mode_of(req);
+        if (!mode) return reply(error_response(mode.error()));
+        const bool queued =
+            engine_.query([reply, user = who->user_id, m = *mode](const engine::Exchange& x) {
+              reply(json_response(positions_json(x, user, m)));
+            });
+        if (!queued) reply(error_response(503, "UNAVAILABLE", "the engine is busy or stopping"));
+      });
 
   // ---- trade history (own fills) ----
-  r.add_async(net::Method::Get, "/api/trades/history", [this](const net::Request& req,
-                                                             net::Reply reply) {
-    auto who = authenticate(req, true);
-    if (!who) return reply(error_response(who.error()));
-    auto mode = mode_of(req);
-    if (!mode) return reply(error_response(mode.error()));
-    auto limit = int_param(req, "limit", 100, 1, static_cast<std::int64_t>(store::kMaxPageSize));
-    if (!limit) return reply(error_response(limit.error()));
-    auto cursor = int_param(req, "cursor", 0, 0, INT64_MAX);
-    if (!cursor) return reply(error_response(cursor.error()));
-    const std::string market(req.query_value("market").value_or(""));
-    (void)engine_.wait_projected(engine_.durable_seq(), std::chrono::milliseconds(2000));
-    auto page = with_store([&](store::ReadStore& st) -> Result<json::object> {
-      store::FillQuery q;
-      q.mode = *mode;
-      q.limit = static_cast<std::size_t>(*limit);
-      if (*cursor > 0) q.before = static_cast<std::uint64_t>(*cursor);
-      auto tid = st.trader_id(who->user_id);
-      if (!tid) return std::unexpected(tid.error());
-      if (!*tid) return json::object{{"fills", json::array{}}, {"next", nullptr}};
-      q.trader = **tid;
-      if (!market.empty()) {
-        auto m = st.market_by_symbol(q.mode, market);
-        if (!m) return std::unexpected(m.error());
-        if (!*m) return fail(ErrorCode::NotFound, "no market " + market);
-        q.market = (*m)->id;
-      }
-      auto p = st.fills(q);
-      if (!p) return std::unexpected(p.error());
-      json::array items;
-      for (const auto& f : p->items) items.push_back(fill_record_json(f));
-      json::object out{{"fills", std::move(items)}};
-      if (p->next) {
-        out["next"] = *p->next;
-      } else {
-        out["next"] = nullptr;
-      }
-      return out;
-    });
-    if (!page) return reply(error_response(page.error()));
-    reply(json_response(*page));
-  });
+  r.add_async(
+      net::Method::Get, "/api/trades/history", [this](const net::Request& req, net::Reply reply) {
+        auto who = authenticate(req, true);
+        if (!who) return reply(error_response(who.error()));
+        auto mode = mode_of(req);
+        if (!mode) return reply(error_response(mode.error()));
+        auto limit =
+            int_param(req, "limit", 100, 1, static_cast<std::int64_t>(store::kMaxPageSize));
+        if (!limit) return reply(error_response(limit.error()));
+        auto cursor = int_param(req, "cursor", 0, 0, INT64_MAX);
+        if (!cursor) return reply(error_response(cursor.error()));
+        const std::string market(req.query_value("market").value_or(""));
+        (void)engine_.wait_projected(engine_.durable_seq(), std::chrono::milliseconds(2000));
+        auto page = with_store([&](store::ReadStore& st) -> Result<json::object> {
+          store::FillQuery q;
+          q.mode = *mode;
+          q.limit = static_cast<std::size_t>(*limit);
+          if (*cursor > 0) q.before = static_cast<std::uint64_t>(*cursor);
+          auto tid = st.trader_id(who->user_id);
+          if (!tid) return std::unexpected(tid.error());
+          if (!*tid) return json::object{{"fills", json::array{}}, {"next", nullptr}};
+          q.trader = **tid;
+          if (!market.empty()) {
+            auto m = st.market_by_symbol(q.mode, market);
+            if (!m) return std::unexpected(m.error());
+            if (!*m) return fail(ErrorCode::NotFound, "no market " + market);
+            q.market = (*m)->id;
+          }
+          auto p = st.fills(q);
+          if (!p) return std::unexpected(p.error());
+          json::array items;
+          for (const auto& f : p->items) items.push_back(fill_record_json(f));
+          json::object out{{"fills", std::move(items)}};
+          if (p->next) {
+            out["next"] = *p->next;
+          } else {
+            out["next"] = nullptr;
+          }
+          return out;
+        });
+        if (!page) return reply(error_response(page.error()));
+        reply(json_response(*page));
+      });
 
   // ---- PAPER points (public, like the leaderboard) ----
   r.get("/api/trades/{traderId}/paper-points", [this](const net::Request& req) {
@@ -400,7 +422,8 @@ void Api::add_trading_routes(net::Router& r) {
     auto offset = int_param(req, "offset", 0, 0, 1'000'000);
     if (!offset) return error_response(offset.error());
     auto res = with_store([&](store::ReadStore& st) -> Result<json::array> {
-      auto rows = st.leaderboard(static_cast<std::size_t>(*limit), static_cast<std::size_t>(*offset));
+      auto rows =
+          st.leaderboard(static_cast<std::size_t>(*limit), static_cast<std::size_t>(*offset));
       if (!rows) return std::unexpected(rows.error());
       json::array out;
       for (const auto& p : *rows) out.push_back(points_json(p));

@@ -38,8 +38,11 @@ json::object issued_json(const auth::IssuedKey& k) {
 json::object user_json(const store::User& u) {
   json::array roles;
   for (const auto& r : u.roles) roles.push_back(json::string(r));
-  return json::object{{"id", u.id}, {"traderId", u.id}, {"email", u.email},
-                      {"createdAt", u.created_at}, {"roles", std::move(roles)}};
+  return json::object{{"id", u.id},
+                      {"traderId", u.id},
+                      {"email", u.email},
+                      {"createdAt", u.created_at},
+                      {"roles", std::move(roles)}};
 }
 
 std::string hex(std::string_view bytes) {
@@ -89,7 +92,8 @@ void Api::add_user_routes(net::Router& r) {
     if (!body) return error_response(body.error());
     const auto raw = string_field(*body, "email");
     const auto code = string_field(*body, "code");
-    if (!raw || !code) return error_response(400, "INVALID_ARGUMENT", "email and code are required");
+    if (!raw || !code)
+      return error_response(400, "INVALID_ARGUMENT", "email and code are required");
     const auto email = auth::normalize_email(*raw);
     if (!email) return error_response(400, "INVALID_EMAIL", "not an email address");
     if (auto l = limited(req, "login:" + *email)) return std::move(*l);
@@ -143,7 +147,8 @@ void Api::add_user_routes(net::Router& r) {
                                     });
       if (!q) registered->set_value(false);
     });
-    if (!queued || fut.wait_for(std::chrono::seconds(10)) != std::future_status::ready || !fut.get()) {
+    if (!queued || fut.wait_for(std::chrono::seconds(10)) != std::future_status::ready ||
+        !fut.get()) {
       return error_response(503, "UNAVAILABLE", "could not register the trader; retry");
     }
 
@@ -160,12 +165,12 @@ void Api::add_user_routes(net::Router& r) {
                      {"newUser", !new_keys.empty()}};
     if (!new_keys.empty()) out["keys"] = std::move(new_keys);
     net::Response resp = json_response(out);
-    resp.headers.emplace_back("Set-Cookie", set_cookie("cx_access", tokens->access,
-                                                       (tokens->access_expires_at - t) / 1000,
-                                                       options_.secure_cookies));
-    resp.headers.emplace_back("Set-Cookie", set_cookie("cx_refresh", tokens->refresh,
-                                                       (tokens->refresh_expires_at - t) / 1000,
-                                                       options_.secure_cookies));
+    resp.headers.emplace_back(
+        "Set-Cookie", set_cookie("cx_access", tokens->access,
+                                 (tokens->access_expires_at - t) / 1000, options_.secure_cookies));
+    resp.headers.emplace_back(
+        "Set-Cookie", set_cookie("cx_refresh", tokens->refresh,
+                                 (tokens->refresh_expires_at - t) / 1000, options_.secure_cookies));
     return resp;
   });
 
@@ -187,16 +192,17 @@ void Api::add_user_routes(net::Router& r) {
       return sessions.refresh(token, t);
     });
     if (!tokens) return error_response(tokens.error());
-    net::Response resp = json_response(json::object{{"accessToken", tokens->access},
-                                                    {"refreshToken", tokens->refresh},
-                                                    {"accessExpiresAt", tokens->access_expires_at},
-                                                    {"refreshExpiresAt", tokens->refresh_expires_at}});
-    resp.headers.emplace_back("Set-Cookie", set_cookie("cx_access", tokens->access,
-                                                       (tokens->access_expires_at - t) / 1000,
-                                                       options_.secure_cookies));
-    resp.headers.emplace_back("Set-Cookie", set_cookie("cx_refresh", tokens->refresh,
-                                                       (tokens->refresh_expires_at - t) / 1000,
-                                                       options_.secure_cookies));
+    net::Response resp =
+        json_response(json::object{{"accessToken", tokens->access},
+                                   {"refreshToken", tokens->refresh},
+                                   {"accessExpiresAt", tokens->access_expires_at},
+                                   {"refreshExpiresAt", tokens->refresh_expires_at}});
+    resp.headers.emplace_back(
+        "Set-Cookie", set_cookie("cx_access", tokens->access,
+                                 (tokens->access_expires_at - t) / 1000, options_.secure_cookies));
+    resp.headers.emplace_back(
+        "Set-Cookie", set_cookie("cx_refresh", tokens->refresh,
+                                 (tokens->refresh_expires_at - t) / 1000, options_.secure_cookies));
     return resp;
   });
 
@@ -217,8 +223,10 @@ void Api::add_user_routes(net::Router& r) {
     });
     if (!done) return error_response(done.error());
     net::Response resp = json_response(json::object{{"loggedOut", true}});
-    resp.headers.emplace_back("Set-Cookie", set_cookie("cx_access", "", 0, options_.secure_cookies));
-    resp.headers.emplace_back("Set-Cookie", set_cookie("cx_refresh", "", 0, options_.secure_cookies));
+    resp.headers.emplace_back("Set-Cookie",
+                              set_cookie("cx_access", "", 0, options_.secure_cookies));
+    resp.headers.emplace_back("Set-Cookie",
+                              set_cookie("cx_refresh", "", 0, options_.secure_cookies));
     return resp;
   });
 
@@ -239,7 +247,9 @@ void Api::add_user_routes(net::Router& r) {
     std::optional<store::KeyKind> kind;
     if (auto k = req.query_value("kind")) {
       kind = store::key_kind_from(*k);
-      if (!kind) return error_response(400, "INVALID_ARGUMENT", "kind must be userAk, traderAk or providerAk");
+      if (!kind)
+        return error_response(400, "INVALID_ARGUMENT",
+                              "kind must be userAk, traderAk or providerAk");
     }
     auto keys = with_store([&](store::ReadStore& st) {
       auth::KeyService ks(st, &keys_);
@@ -256,7 +266,8 @@ void Api::add_user_routes(net::Router& r) {
     auto body = body_object(req);
     if (!body) return error_response(body.error());
     const auto kind = store::key_kind_from(string_field(*body, "kind").value_or(""));
-    if (!kind) return error_response(400, "INVALID_ARGUMENT", "kind must be userAk, traderAk or providerAk");
+    if (!kind)
+      return error_response(400, "INVALID_ARGUMENT", "kind must be userAk, traderAk or providerAk");
     if (const json::value* l = body->if_contains("label"); l && !l->is_string() && !l->is_null()) {
       return error_response(400, "INVALID_ARGUMENT", "label must be a string");
     }

@@ -12,8 +12,12 @@ using engine::EventType;
 
 namespace {
 
-std::string dec(std::int64_t v, int scale) { return format_decimal(v, scale); }
-std::string id_text(std::uint64_t id) { return std::to_string(id); }
+std::string dec(std::int64_t v, int scale) {
+  return format_decimal(v, scale);
+}
+std::string id_text(std::uint64_t id) {
+  return std::to_string(id);
+}
 
 /// The order type as the client named it: LIMIT, MARKET, STOP_LIMIT, TAKE_PROFIT_MARKET, ...
 std::string type_text(engine::OrderType type, engine::TriggerKind trigger) {
@@ -228,8 +232,8 @@ json::object live_or_known_order_json(const engine::Exchange& x, OrderId id, Mar
   return o;
 }
 
-json::object open_orders_json(const engine::Exchange& x, std::string_view trader,
-                              engine::Mode mode, std::string_view market) {
+json::object open_orders_json(const engine::Exchange& x, std::string_view trader, engine::Mode mode,
+                              std::string_view market) {
   json::array out;
   const auto tid = x.trader_id(trader);
   if (tid) {
@@ -259,8 +263,7 @@ json::object open_orders_json(const engine::Exchange& x, std::string_view trader
   return json::object{{"mode", mode_name(mode)}, {"orders", std::move(out)}};
 }
 
-json::object balances_json(const engine::Exchange& x, std::string_view trader,
-                           engine::Mode mode) {
+json::object balances_json(const engine::Exchange& x, std::string_view trader, engine::Mode mode) {
   json::array out;
   if (const auto tid = x.trader_id(trader)) {
     const engine::Account& a = x.account(mode, *tid);
@@ -277,20 +280,16 @@ json::object balances_json(const engine::Exchange& x, std::string_view trader,
   return json::object{{"mode", mode_name(mode)}, {"balances", std::move(out)}};
 }
 
-json::object positions_json(const engine::Exchange& x, std::string_view trader,
-                            engine::Mode mode) {
+json::object positions_json(const engine::Exchange& x, std::string_view trader, engine::Mode mode) {
   json::array out;
   if (const auto tid = x.trader_id(trader)) {
     const engine::Account& a = x.account(mode, *tid);
     for (const engine::Position& p : a.positions) {
       const engine::Market& m = x.market(p.market);
       const int quote = engine::kAssets[m.spec.quote].scale;
-      json::object j{{"market", m.spec.symbol},
-                     {"size", dec(p.size, m.spec.qty_scale)},
-                     {"cost", dec(p.cost, quote)},
-                     {"realizedPnl", dec(p.realized, quote)},
-                     {"funding", dec(p.funding, quote)},
-                     {"mark", dec(m.mark, m.spec.price_scale)}};
+      json::object j{{"market", m.spec.symbol},          {"size", dec(p.size, m.spec.qty_scale)},
+                     {"cost", dec(p.cost, quote)},       {"realizedPnl", dec(p.realized, quote)},
+                     {"funding", dec(p.funding, quote)}, {"mark", dec(m.mark, m.spec.price_scale)}};
       if (p.size != 0 && m.mark != 0) {
         if (auto value = engine::Exchange::notional(m, m.mark, p.size < 0 ? -p.size : p.size)) {
           const Amount signed_value = p.size < 0 ? -*value : *value;

@@ -26,10 +26,9 @@ boost::json::object points_json(const store::PointsEntry& p);
 boost::json::object placement_result_json(const CommandResult& r, const engine::Exchange& x);
 /// An order named by a resubmitted client order id: the live order if it is live, else what is
 /// known of it (id, market, client order id; its history is in the read store shortly).
-boost::json::object live_or_known_order_json(const engine::Exchange& x, OrderId id,
-                                             MarketId market, std::string_view cid,
-                                             engine::Mode mode, Qty qty, Qty remaining,
-                                             std::string_view closed);
+boost::json::object live_or_known_order_json(const engine::Exchange& x, OrderId id, MarketId market,
+                                             std::string_view cid, engine::Mode mode, Qty qty,
+                                             Qty remaining, std::string_view closed);
 /// {"orders": [...]} of a trader's live orders in a mode (one market if `market` is not empty).
 boost::json::object open_orders_json(const engine::Exchange& x, std::string_view trader,
                                      engine::Mode mode, std::string_view market);

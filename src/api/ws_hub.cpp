@@ -20,7 +20,9 @@ namespace {
 constexpr std::size_t kChecksumLevels = 10;
 constexpr Timestamp kSummaryEveryMs = 1000;
 
-std::string_view mode_text(Mode m) { return m == Mode::Real ? "REAL" : "PAPER"; }
+std::string_view mode_text(Mode m) {
+  return m == Mode::Real ? "REAL" : "PAPER";
+}
 
 std::string error_text(std::string_view code, std::string_view message, const std::string& id) {
   json::object o{{"type", "error"}, {"code", code}, {"message", message}};
@@ -79,8 +81,7 @@ WsHub::MarketFeed& WsHub::feed(MarketId id, const engine::Exchange& x) {
   if (!slot) {
     slot = std::make_unique<MarketFeed>();
     const engine::Market& m = x.market(id);
-    slot->channel =
-        "market." + m.spec.symbol + "." + std::string(mode_text(m.spec.mode));
+    slot->channel = "market." + m.spec.symbol + "." + std::string(mode_text(m.spec.mode));
     slot->price_scale = m.spec.price_scale;
     slot->qty_scale = m.spec.qty_scale;
   }
@@ -109,12 +110,14 @@ std::uint32_t WsHub::top_checksum(const MarketFeed& f) const {
   for (std::size_t i = 0; i < kChecksumLevels; ++i) {
     if (b != f.depth.bids.end()) {
       if (!s.empty()) s += ':';
-      s += format_decimal(b->first, f.price_scale) + ':' + format_decimal(b->second.first, f.qty_scale);
+      s += format_decimal(b->first, f.price_scale) + ':' +
+           format_decimal(b->second.first, f.qty_scale);
       ++b;
     }
     if (a != f.depth.asks.end()) {
       if (!s.empty()) s += ':';
-      s += format_decimal(a->first, f.price_scale) + ':' + format_decimal(a->second.first, f.qty_scale);
+      s += format_decimal(a->first, f.price_scale) + ':' +
+           format_decimal(a->second.first, f.qty_scale);
       ++a;
     }
   }
@@ -135,9 +138,9 @@ std::string WsHub::snapshot_text(const MarketFeed& f, std::size_t levels) const 
     asks.push_back(json::array{json::string(format_decimal(p, f.price_scale)),
                                json::string(format_decimal(qc.first, f.qty_scale))});
   }
-  json::object o{{"channel", f.channel}, {"type", "depthSnapshot"}, {"seq", f.seq},
-                 {"bids", std::move(bids)}, {"asks", std::move(asks)},
-                 {"checksum", top_checksum(f)}};
+  json::object o{
+      {"channel", f.channel},    {"type", "depthSnapshot"}, {"seq", f.seq},
+      {"bids", std::move(bids)}, {"asks", std::move(asks)}, {"checksum", top_checksum(f)}};
   return json::serialize(o);
 }
 
@@ -183,9 +186,9 @@ void WsHub::handle_message(const net::WsSessionPtr& session, std::string_view te
   for (const std::string& name : names) {
     auto ch = parse_channel(name);
     if (!ch) {
-      session->send(error_text("MALFORMED", "unknown channel " + name +
-                                                 " (market.<SYMBOL>.<MODE> or trader.<id>.<MODE>)",
-                               id));
+      session->send(error_text(
+          "MALFORMED",
+          "unknown channel " + name + " (market.<SYMBOL>.<MODE> or trader.<id>.<MODE>)", id));
       continue;
     }
     if (op == "subscribe" && ch->kind == Channel::Kind::Trader &&
@@ -194,16 +197,16 @@ void WsHub::handle_message(const net::WsSessionPtr& session, std::string_view te
       continue;
     }
     std::weak_ptr<net::WsSession> weak = session;
-    const bool queued = engine_.query([this, weak, c = *ch, id, sub = op == "subscribe"](
-                                          const engine::Exchange& x) {
-      auto s = weak.lock();
-      if (!s || !s->is_open()) return;
-      if (sub) {
-        subscribe(s, c, id, x);
-      } else {
-        unsubscribe(s, c, id);
-      }
-    });
+    const bool queued = engine_.query(
+        [this, weak, c = *ch, id, sub = op == "subscribe"](const engine::Exchange& x) {
+          auto s = weak.lock();
+          if (!s || !s->is_open()) return;
+          if (sub) {
+            subscribe(s, c, id, x);
+          } else {
+            unsubscribe(s, c, id);
+          }
+        });
     if (!queued) session->send(error_text("UNAVAILABLE", "server busy or stopping", id));
   }
 }
@@ -215,8 +218,8 @@ void WsHub::subscribe(const net::WsSessionPtr& s, const Channel& ch, std::string
   if (ch.kind == Channel::Kind::Market) {
     const auto mid = x.market_id(ch.mode, ch.name);
     if (!mid) {
-      s->send(error_text("NOT_FOUND", "no market " + ch.name + " in " +
-                                          std::string(mode_text(ch.mode)), id));
+      s->send(error_text("NOT_FOUND",
+                         "no market " + ch.name + " in " + std::string(mode_text(ch.mode)), id));
       return;
     }
     MarketFeed& f = feed(*mid, x);
@@ -339,18 +342,20 @@ void WsHub::on_command(const Committed& c, const engine::Exchange& x) {
       }
     }
     if (kind == "depth" || mode.empty()) continue;
-    const int mode_key = mode == "REAL" ? static_cast<int>(Mode::Real) : static_cast<int>(Mode::Paper);
+    const int mode_key =
+        mode == "REAL" ? static_cast<int>(Mode::Real) : static_cast<int>(Mode::Paper);
     auto route = [&](const std::string& trader) {
       if (trader.empty()) return;
       auto it = traders_.find({trader, mode_key});
       if (it == traders_.end()) return;
       it->second.touched = true;
       if (it->second.subs.size() == 0) return;
-      json::object out{{"channel", "trader." + trader + "." + mode},
-                       {"type", kind == "fill" ? "fill" : (kind == "deposited" || kind == "withdrawn"
-                                                               ? "transfer"
-                                                               : "order")},
-                       {"data", o}};
+      json::object out{
+          {"channel", "trader." + trader + "." + mode},
+          {"type", kind == "fill"
+                       ? "fill"
+                       : (kind == "deposited" || kind == "withdrawn" ? "transfer" : "order")},
+          {"data", o}};
       it->second.subs.broadcast(json::serialize(out));
     };
     if (kind == "fill") {
@@ -423,9 +428,10 @@ void WsHub::flush(bool force) {
         }
         // Best first, as in the snapshot.
         std::reverse(bids.begin(), bids.end());
-        json::object o{{"channel", f.channel}, {"type", "depth"}, {"seq", f.seq},
-                       {"prevSeq", f.seq - 1}, {"bids", std::move(bids)},
-                       {"asks", std::move(asks)}, {"checksum", top_checksum(f)}};
+        json::object o{
+            {"channel", f.channel},       {"type", "depth"},         {"seq", f.seq},
+            {"prevSeq", f.seq - 1},       {"bids", std::move(bids)}, {"asks", std::move(asks)},
+            {"checksum", top_checksum(f)}};
         f.subs.broadcast(json::serialize(o));
       }
       f.changed.clear();
@@ -440,7 +446,9 @@ void WsHub::flush(bool force) {
   }
 }
 
-void WsHub::on_idle(const engine::Exchange&) { flush(false); }
+void WsHub::on_idle(const engine::Exchange&) {
+  flush(false);
+}
 
 void WsHub::on_batch_end(const engine::Exchange& x) {
   flush(false);
@@ -458,21 +466,20 @@ void WsHub::on_batch_end(const engine::Exchange& x) {
     f.last_summary = now;
     if (f.subs.size() == 0) continue;
     const auto mid = x.market_id(fp->channel.ends_with(".REAL") ? Mode::Real : Mode::Paper,
-                                 std::string_view(f.channel).substr(
-                                     7, f.channel.rfind('.') - 7));
+                                 std::string_view(f.channel).substr(7, f.channel.rfind('.') - 7));
     if (!mid) continue;
     const engine::Market& m = x.market(*mid);
     const engine::StatWindow w = m.stats.rolling_24h(now);
     const int qs = engine::kAssets[m.spec.quote].scale;
-    f.subs.broadcast(json::serialize(json::object{
-        {"channel", f.channel},
-        {"type", "summary"},
-        {"ts", now},
-        {"volume24h", format_decimal(w.volume, qs)},
-        {"trades24h", w.trades},
-        {"index", format_decimal(m.index, m.spec.price_scale)},
-        {"mark", format_decimal(m.mark, m.spec.price_scale)},
-        {"openInterest", format_decimal(m.stats.open_interest, m.spec.qty_scale)}}));
+    f.subs.broadcast(json::serialize(
+        json::object{{"channel", f.channel},
+                     {"type", "summary"},
+                     {"ts", now},
+                     {"volume24h", format_decimal(w.volume, qs)},
+                     {"trades24h", w.trades},
+                     {"index", format_decimal(m.index, m.spec.price_scale)},
+                     {"mark", format_decimal(m.mark, m.spec.price_scale)},
+                     {"openInterest", format_decimal(m.stats.open_interest, m.spec.qty_scale)}}));
   }
 }
 

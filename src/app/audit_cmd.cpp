@@ -22,9 +22,8 @@ int run_audit(std::span<const std::string_view> args) {
   journal::RecoveryInfo info;
   auto x = journal::load_read_only(dir, engine::ExchangeConfig{}, &info);
   if (!x) {
-    std::cout << json::serialize(json::object{{"dir", dir},
-                                              {"ok", false},
-                                              {"error", x.error().message}})
+    std::cout << json::serialize(
+                     json::object{{"dir", dir}, {"ok", false}, {"error", x.error().message}})
               << "\n";
     return 1;
   }
@@ -35,17 +34,16 @@ int run_audit(std::span<const std::string_view> args) {
   for (const auto& p : report.problems) problems.emplace_back(p);
   json::array skipped;
   for (const auto& s : info.skipped_snapshots) skipped.emplace_back(s);
-  std::cout << json::serialize(json::object{
-                   {"dir", dir},
-                   {"ok", report.ok()},
-                   {"lastSeq", info.last_seq},
-                   {"snapshotSeq", info.snapshot_seq},
-                   {"replayed", info.replayed},
-                   {"skippedSnapshots", skipped},
-                   {"traders", (*x)->trader_count()},
-                   {"markets", (*x)->market_count()},
-                   {"openOrders", open},
-                   {"problems", problems}})
+  std::cout << json::serialize(json::object{{"dir", dir},
+                                            {"ok", report.ok()},
+                                            {"lastSeq", info.last_seq},
+                                            {"snapshotSeq", info.snapshot_seq},
+                                            {"replayed", info.replayed},
+                                            {"skippedSnapshots", skipped},
+                                            {"traders", (*x)->trader_count()},
+                                            {"markets", (*x)->market_count()},
+                                            {"openOrders", open},
+                                            {"problems", problems}})
             << "\n";
   return report.ok() ? 0 : 1;
 }

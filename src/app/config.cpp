@@ -1,9 +1,9 @@
 #include "app/config.hpp"
 
+#include <toml++/toml.h>
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdlib>
-#include <toml++/toml.h>
 
 namespace cx::app {
 
@@ -11,9 +11,9 @@ namespace {
 
 /// Applies one setting given as text (environment variables and flags) to `c`.
 struct Setter {
-  std::string key;  ///< "server.port"
-  std::string env;  ///< "CX_PORT"
-  std::string flag; ///< "--port" ("" when none)
+  std::string key;   ///< "server.port"
+  std::string env;   ///< "CX_PORT"
+  std::string flag;  ///< "--port" ("" when none)
   std::function<Result<void>(Config&, std::string_view)> from_text;
   std::function<Result<void>(Config&, const toml::node&)> from_toml;
 };
@@ -49,7 +49,8 @@ Setter int_setter(std::string key, std::string env, std::string flag, T Config::
   };
   s.from_toml = [key, field, lo, hi](Config& c, const toml::node& n) -> Result<void> {
     auto v = n.value<std::int64_t>();
-    if (!v || *v < static_cast<std::int64_t>(lo) || static_cast<std::uint64_t>(*v) > static_cast<std::uint64_t>(hi)) {
+    if (!v || *v < static_cast<std::int64_t>(lo) ||
+        static_cast<std::uint64_t>(*v) > static_cast<std::uint64_t>(hi)) {
       return fail(ErrorCode::InvalidArgument, key + ": expected an integer from " +
                                                   std::to_string(lo) + " to " + std::to_string(hi));
     }
@@ -109,7 +110,8 @@ std::vector<std::string> split_list(std::string_view s) {
 std::vector<Setter> setters() {
   std::vector<Setter> v;
   v.push_back(string_setter("server.address", "CX_ADDRESS", "--address", &Config::address));
-  v.push_back(int_setter<std::uint16_t>("server.port", "CX_PORT", "--port", &Config::port, 0, 65535));
+  v.push_back(
+      int_setter<std::uint16_t>("server.port", "CX_PORT", "--port", &Config::port, 0, 65535));
   v.push_back(int_setter<unsigned>("server.io_threads", "CX_IO_THREADS", "--io-threads",
                                    &Config::io_threads, 1, 64));
   v.push_back(int_setter<std::size_t>("server.max_body_bytes", "CX_MAX_BODY_BYTES", "",
@@ -149,7 +151,8 @@ std::vector<Setter> setters() {
     };
     s.from_toml = [](Config& c, const toml::node& n) -> Result<void> {
       const toml::array* a = n.as_array();
-      if (a == nullptr) return fail(ErrorCode::InvalidArgument, "auth.admin_emails: expected an array");
+      if (a == nullptr)
+        return fail(ErrorCode::InvalidArgument, "auth.admin_emails: expected an array");
       c.admin_emails.clear();
       for (const toml::node& e : *a) {
         auto s2 = e.value<std::string>();
@@ -211,8 +214,8 @@ std::vector<Setter> setters() {
     auto tml = s.from_toml;
     s.from_toml = [tml](Config& c, const toml::node& n) -> Result<void> {
       auto v2 = n.value<std::string>();
-      if (!v2 || (*v2 != "trace" && *v2 != "debug" && *v2 != "info" && *v2 != "warn" &&
-                  *v2 != "error")) {
+      if (!v2 ||
+          (*v2 != "trace" && *v2 != "debug" && *v2 != "info" && *v2 != "warn" && *v2 != "error")) {
         return fail(ErrorCode::InvalidArgument, "log.level: trace, debug, info, warn or error");
       }
       return tml(c, n);
@@ -235,7 +238,8 @@ Result<Config> load_config(const std::vector<std::string>& args) {
   std::string config_file;
   bool demo_flag = false;
   cli.add_option("--config", config_file, "TOML configuration file");
-  cli.add_flag("--demo", demo_flag, "PAPER demo markets, a simulated price feed and a market maker");
+  cli.add_flag("--demo", demo_flag,
+               "PAPER demo markets, a simulated price feed and a market maker");
   std::vector<std::string> flag_values(all.size());
   for (std::size_t i = 0; i < all.size(); ++i) {
     if (!all[i].flag.empty()) cli.add_option(all[i].flag, flag_values[i], all[i].key);
@@ -259,9 +263,9 @@ Result<Config> load_config(const std::vector<std::string>& args) {
     try {
       t = toml::parse_file(config_file);
     } catch (const toml::parse_error& e) {
-      return fail(ErrorCode::InvalidArgument,
-                  config_file + ": " + std::string(e.description()) + " at line " +
-                      std::to_string(e.source().begin.line));
+      return fail(ErrorCode::InvalidArgument, config_file + ": " + std::string(e.description()) +
+                                                  " at line " +
+                                                  std::to_string(e.source().begin.line));
     }
     std::vector<std::string> known;
     for (const Setter& s : all) {

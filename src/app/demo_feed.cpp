@@ -59,13 +59,16 @@ void DemoFeed::define_markets() {
   markets_.push_back({"BTC-" + expiry_tag_, "BTC", K::Future, 0, true, "0.010"});
   for (int strike : {55000, 60000, 65000}) {
     for (bool call : {true, false}) {
-      markets_.push_back({"BTC-" + expiry_tag_ + "-" + std::to_string(strike) + (call ? "-C" : "-P"),
-                          "BTC", K::Option, static_cast<double>(strike), call, "0.01"});
+      markets_.push_back(
+          {"BTC-" + expiry_tag_ + "-" + std::to_string(strike) + (call ? "-C" : "-P"), "BTC",
+           K::Option, static_cast<double>(strike), call, "0.01"});
     }
   }
 }
 
-DemoFeed::~DemoFeed() { stop(); }
+DemoFeed::~DemoFeed() {
+  stop();
+}
 
 std::vector<std::string> DemoFeed::symbols() const {
   std::vector<std::string> out;
@@ -185,7 +188,10 @@ Result<void> DemoFeed::setup() {
   }
   // Funds for the demo traders (PAPER only), once: their PAPER grant comes with registration.
   auto fund = [&](const char* trader, const char* asset, const char* amount) -> Result<void> {
-    json::object d{{"cmd", "deposit"}, {"mode", "PAPER"}, {"trader", trader}, {"asset", asset},
+    json::object d{{"cmd", "deposit"},
+                   {"mode", "PAPER"},
+                   {"trader", trader},
+                   {"asset", asset},
                    {"amount", amount}};
     std::string why;
     if (!run(json::serialize(d), &why)) {
@@ -195,9 +201,8 @@ Result<void> DemoFeed::setup() {
   };
   auto funded = std::make_shared<std::promise<bool>>();
   auto fut = funded->get_future();
-  (void)engine_.query([funded](const engine::Exchange& x) {
-    funded->set_value(x.trader_id(kMaker).has_value());
-  });
+  (void)engine_.query(
+      [funded](const engine::Exchange& x) { funded->set_value(x.trader_id(kMaker).has_value()); });
   if (fut.wait_for(10s) != std::future_status::ready) {
     return fail(ErrorCode::Internal, "no answer from the engine");
   }
@@ -217,8 +222,9 @@ double DemoFeed::fair(const MarketDef& m) const {
   if (m.kind != MarketDef::Kind::Option) return s;
   const double intrinsic = m.call ? std::max(0.0, s - m.strike) : std::max(0.0, m.strike - s);
   // A rough time value: 60% volatility, sqrt-time scaling. Only a demo's quotes.
-  const double years = std::max(1.0 / 365, static_cast<double>(expiry_) / kYearMs -
-                                               static_cast<double>(std::time(nullptr)) * 1000 / kYearMs);
+  const double years =
+      std::max(1.0 / 365, static_cast<double>(expiry_) / kYearMs -
+                              static_cast<double>(std::time(nullptr)) * 1000 / kYearMs);
   return intrinsic + 0.4 * 0.6 * s * std::sqrt(years) * std::exp(-std::abs(s - m.strike) / s * 4);
 }
 
@@ -230,23 +236,34 @@ void DemoFeed::step() {
   }
   for (const MarketDef& m : markets_) {
     const double f = fair(m);
-    json::object price{{"cmd", "price"}, {"mode", "PAPER"}, {"market", m.symbol},
-                       {"index", price_text(prices_.at(m.underlying))}, {"mark", price_text(f)}};
+    json::object price{{"cmd", "price"},
+                       {"mode", "PAPER"},
+                       {"market", m.symbol},
+                       {"index", price_text(prices_.at(m.underlying))},
+                       {"mark", price_text(f)}};
     (void)engine_.submit_json(json::serialize(price), {});
     // Quotes: five levels a side, 5 bps apart, replaced in one batch with the cancel.
     json::array cmds;
     cmds.push_back(json::object{{"cmd", "cancelAll"}, {"market", m.symbol}});
     for (int i = 1; i <= 5; ++i) {
       const double spread = (m.kind == MarketDef::Kind::Option ? 0.01 : 0.0005) * i;
-      cmds.push_back(json::object{{"cmd", "placeOrder"}, {"market", m.symbol}, {"side", "BUY"},
-                                  {"type", "LIMIT"}, {"price", price_text(f * (1 - spread))},
-                                  {"qty", m.qty}, {"postOnly", true}});
-      cmds.push_back(json::object{{"cmd", "placeOrder"}, {"market", m.symbol}, {"side", "SELL"},
-                                  {"type", "LIMIT"}, {"price", price_text(f * (1 + spread))},
-                                  {"qty", m.qty}, {"postOnly", true}});
+      cmds.push_back(json::object{{"cmd", "placeOrder"},
+                                  {"market", m.symbol},
+                                  {"side", "BUY"},
+                                  {"type", "LIMIT"},
+                                  {"price", price_text(f * (1 - spread))},
+                                  {"qty", m.qty},
+                                  {"postOnly", true}});
+      cmds.push_back(json::object{{"cmd", "placeOrder"},
+                                  {"market", m.symbol},
+                                  {"side", "SELL"},
+                                  {"type", "LIMIT"},
+                                  {"price", price_text(f * (1 + spread))},
+                                  {"qty", m.qty},
+                                  {"postOnly", true}});
     }
-    json::object batch{{"cmd", "batch"}, {"mode", "PAPER"}, {"trader", kMaker},
-                       {"commands", std::move(cmds)}};
+    json::object batch{
+        {"cmd", "batch"}, {"mode", "PAPER"}, {"trader", kMaker}, {"commands", std::move(cmds)}};
     (void)engine_.submit_json(json::serialize(batch), {});
   }
   // Now and then the taker crosses the spread on a random non-option market.
@@ -254,9 +271,14 @@ void DemoFeed::step() {
     const MarketDef& m = markets_[next() % 5];
     const bool buy = next() % 2 == 0;
     const double f = fair(m);
-    json::object o{{"cmd", "placeOrder"}, {"mode", "PAPER"}, {"trader", kTaker},
-                   {"market", m.symbol}, {"side", buy ? "BUY" : "SELL"}, {"type", "LIMIT"},
-                   {"timeInForce", "IOC"}, {"price", price_text(buy ? f * 1.002 : f * 0.998)},
+    json::object o{{"cmd", "placeOrder"},
+                   {"mode", "PAPER"},
+                   {"trader", kTaker},
+                   {"market", m.symbol},
+                   {"side", buy ? "BUY" : "SELL"},
+                   {"type", "LIMIT"},
+                   {"timeInForce", "IOC"},
+                   {"price", price_text(buy ? f * 1.002 : f * 0.998)},
                    {"qty", m.qty}};
     (void)engine_.submit_json(json::serialize(o), {});
   }

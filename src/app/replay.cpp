@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <boost/json/serialize.hpp>
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
-#include <memory>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>

@@ -111,8 +111,8 @@ int run_serve(const std::vector<std::string>& args) {
     so.password = c.smtp_password;
     so.from = c.smtp_from;
     mailer = std::make_unique<auth::SmtpMailer>(so);
-    mail_where = "login codes are sent by SMTP through " + c.smtp_host + ":" +
-                 std::to_string(c.smtp_port);
+    mail_where =
+        "login codes are sent by SMTP through " + c.smtp_host + ":" + std::to_string(c.smtp_port);
   }
 
   api::WsHub hub(**engine, 20, std::chrono::milliseconds(c.ws_flush_ms));
@@ -175,9 +175,9 @@ int run_serve(const std::vector<std::string>& args) {
   spdlog::info("Cxmpute Core listening on http://{}:{} (data in {}){}", c.address, server.port(),
                c.data_dir.string(), c.demo ? "; PAPER demo markets with a live price feed" : "");
   spdlog::info("{}", mail_where);
-  std::printf("Cxmpute Core is up: http://%s:%u  (WebSocket ws://%s:%u/ws)\n%s\nStop with Ctrl-C.\n",
-              c.address.c_str(), server.port(), c.address.c_str(), server.port(),
-              mail_where.c_str());
+  std::printf(
+      "Cxmpute Core is up: http://%s:%u  (WebSocket ws://%s:%u/ws)\n%s\nStop with Ctrl-C.\n",
+      c.address.c_str(), server.port(), c.address.c_str(), server.port(), mail_where.c_str());
   std::fflush(stdout);
 
   int sig = 0;

@@ -19,26 +19,35 @@ constexpr std::size_t kKeyChars = 3 + 2 + kPrefixChars + 1 + kSecretChars;  // 6
 
 char letter_of(store::KeyKind k) noexcept {
   switch (k) {
-    case store::KeyKind::UserAk: return 'u';
-    case store::KeyKind::TraderAk: return 't';
-    case store::KeyKind::ProviderAk: return 'p';
+    case store::KeyKind::UserAk:
+      return 'u';
+    case store::KeyKind::TraderAk:
+      return 't';
+    case store::KeyKind::ProviderAk:
+      return 'p';
   }
   return '?';
 }
 
 std::optional<store::KeyKind> kind_of(char c) noexcept {
   switch (c) {
-    case 'u': return store::KeyKind::UserAk;
-    case 't': return store::KeyKind::TraderAk;
-    case 'p': return store::KeyKind::ProviderAk;
-    default: return std::nullopt;
+    case 'u':
+      return store::KeyKind::UserAk;
+    case 't':
+      return store::KeyKind::TraderAk;
+    case 'p':
+      return store::KeyKind::ProviderAk;
+    default:
+      return std::nullopt;
   }
 }
 
 bool is_base62(char c) noexcept {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
-bool is_b64url(char c) noexcept { return is_base62(c) || c == '-' || c == '_'; }
+bool is_b64url(char c) noexcept {
+  return is_base62(c) || c == '-' || c == '_';
+}
 
 bool valid_label(std::string_view l) noexcept {
   return l.size() <= kMaxKeyLabel && std::none_of(l.begin(), l.end(), [](char c) {
@@ -53,8 +62,7 @@ Result<T> pass_on(Error e) {
 
 }  // namespace
 
-IssuedKey make_api_key(store::KeyKind kind, std::string user_id, std::string label,
-                       Timestamp now) {
+IssuedKey make_api_key(store::KeyKind kind, std::string user_id, std::string label, Timestamp now) {
   std::string prefix;
   prefix += letter_of(kind);
   prefix += '_';
@@ -132,8 +140,7 @@ Result<IssuedKey> KeyService::rotate(std::string_view user_id, std::string_view 
   return k;
 }
 
-Result<void> KeyService::revoke(std::string_view user_id, std::string_view prefix,
-                                Timestamp now) {
+Result<void> KeyService::revoke(std::string_view user_id, std::string_view prefix, Timestamp now) {
   auto old = active_key(user_id, prefix);
   if (!old) return pass_on<void>(std::move(old.error()));
   if (!*old) return fail(ErrorCode::NotFound, "no such active API key");
@@ -150,8 +157,8 @@ Result<CachedKey> authenticate_key(std::string_view secret, store::KeyKind expec
   std::string hash = sha256_hex(secret);
   const auto check_kind = [expected](CachedKey k) -> Result<CachedKey> {
     if (k.kind != expected)
-      return fail(ErrorCode::Forbidden, "this endpoint needs a " +
-                                            std::string(store::to_string(expected)) + " key");
+      return fail(ErrorCode::Forbidden,
+                  "this endpoint needs a " + std::string(store::to_string(expected)) + " key");
     return k;
   };
   if (auto hit = cache.get(hash)) return check_kind(std::move(*hit));

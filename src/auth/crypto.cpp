@@ -102,8 +102,9 @@ std::string base64url_encode(std::string_view data) {
   std::string out;
   out.reserve((data.size() * 4 + 2) / 3);
   std::size_t i = 0;
-  const auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(
-                                              static_cast<unsigned char>(data[k])); };
+  const auto byte = [&](std::size_t k) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(data[k]));
+  };
   for (; i + 3 <= data.size(); i += 3) {
     const std::uint32_t v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
     out += kAlphabet[v >> 18 & 63];

@@ -19,14 +19,14 @@
 namespace cx::auth {
 
 struct LoginCodeOptions {
-  std::int64_t ttl_ms = 600000;            ///< a code expires this long after it was issued
-  int max_attempts = 5;                    ///< wrong guesses that kill a code
-  std::uint32_t per_email_burst = 3;       ///< codes an address may request at once ...
+  std::int64_t ttl_ms = 600000;              ///< a code expires this long after it was issued
+  int max_attempts = 5;                      ///< wrong guesses that kill a code
+  std::uint32_t per_email_burst = 3;         ///< codes an address may request at once ...
   std::int64_t per_email_refill_ms = 60000;  ///< ... and one more per this many ms
-  std::uint32_t per_ip_burst = 20;         ///< codes one client IP may request at once ...
-  std::int64_t per_ip_refill_ms = 30000;   ///< ... and one more per this many ms
-  std::size_t max_codes = 100000;          ///< live codes kept (memory bound)
-  std::size_t max_limiter_keys = 100000;   ///< buckets kept by each rate limiter
+  std::uint32_t per_ip_burst = 20;           ///< codes one client IP may request at once ...
+  std::int64_t per_ip_refill_ms = 30000;     ///< ... and one more per this many ms
+  std::size_t max_codes = 100000;            ///< live codes kept (memory bound)
+  std::size_t max_limiter_keys = 100000;     ///< buckets kept by each rate limiter
 };
 
 /// Issues and checks login codes.

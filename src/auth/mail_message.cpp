@@ -99,8 +99,7 @@ std::string encode_header_text(std::string_view text) {
 }
 
 Result<std::string> render(std::string_view from, std::string_view to, std::string_view subject,
-                           std::string_view body, Timestamp date_ms,
-                           std::string_view message_id) {
+                           std::string_view body, Timestamp date_ms, std::string_view message_id) {
   if (has_line_break(from) || has_line_break(to) || has_line_break(subject) ||
       has_line_break(message_id))
     return fail(ErrorCode::InvalidArgument, "mail header values may not contain CR or LF");

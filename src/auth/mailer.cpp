@@ -44,8 +44,8 @@ Result<void> OutboxMailer::send(std::string_view to, std::string_view subject,
 
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
-  if (ec) return fail(ErrorCode::IoError, "outbox: cannot create " + dir_.string() + ": " +
-                                              ec.message());
+  if (ec)
+    return fail(ErrorCode::IoError, "outbox: cannot create " + dir_.string() + ": " + ec.message());
   const std::uint64_t n = counter_.fetch_add(1) + 1;
   const std::string name = std::to_string(now) + "-" + std::to_string(n) + "-" + sanitize(to);
   const std::filesystem::path tmp = dir_ / ("." + name + ".tmp");
@@ -63,8 +63,8 @@ Result<void> OutboxMailer::send(std::string_view to, std::string_view subject,
   if (ec) {
     std::error_code ignored;
     std::filesystem::remove(tmp, ignored);
-    return fail(ErrorCode::IoError, "outbox: cannot rename to " + final_path.string() + ": " +
-                                        ec.message());
+    return fail(ErrorCode::IoError,
+                "outbox: cannot rename to " + final_path.string() + ": " + ec.message());
   }
   return {};
 }

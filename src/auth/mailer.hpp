@@ -28,15 +28,15 @@ class Mailer {
 };
 
 struct SmtpOptions {
-  std::string host;             ///< relay host name or address
-  std::uint16_t port = 587;     ///< 587 submission (STARTTLS), 465 implicit TLS, 25 relay
+  std::string host;          ///< relay host name or address
+  std::uint16_t port = 587;  ///< 587 submission (STARTTLS), 465 implicit TLS, 25 relay
   enum class Tls {
     None,      ///< plain smtp:// (only for a relay on localhost or a test sink)
     StartTls,  ///< smtp:// upgraded with STARTTLS, which is required (CURLUSESSL_ALL)
     Implicit,  ///< smtps://
   } tls = Tls::StartTls;
-  std::string user, password;   ///< SMTP AUTH credentials; no AUTH if `user` is empty
-  std::string from;             ///< "addr" or "Name <addr>": the From header and MAIL FROM
+  std::string user, password;       ///< SMTP AUTH credentials; no AUTH if `user` is empty
+  std::string from;                 ///< "addr" or "Name <addr>": the From header and MAIL FROM
   std::int64_t timeout_ms = 10000;  ///< whole transfer, connection included
 };
 
@@ -65,7 +65,8 @@ class SmtpMailer final : public Mailer {
 /// Threading: send() may be called from any thread concurrently.
 class OutboxMailer final : public Mailer {
  public:
-  explicit OutboxMailer(std::filesystem::path dir, std::string from = "cxmpute <noreply@localhost>");
+  explicit OutboxMailer(std::filesystem::path dir,
+                        std::string from = "cxmpute <noreply@localhost>");
   /// IoError if the directory or the file cannot be written; InvalidArgument as Mailer::send.
   [[nodiscard]] Result<void> send(std::string_view to, std::string_view subject,
                                   std::string_view body) override;

@@ -47,8 +47,7 @@ RateLimiter::RateLimiter(std::uint32_t capacity, std::int64_t refill_ms_per_toke
   if (refill_ms_per_token < 1)
     throw std::invalid_argument("RateLimiter: refill interval must be at least 1 ms");
   if (max_keys == 0) throw std::invalid_argument("RateLimiter: max_keys must be at least 1");
-  if (__builtin_mul_overflow(static_cast<std::int64_t>(capacity), refill_ms_per_token,
-                             &tolerance_))
+  if (__builtin_mul_overflow(static_cast<std::int64_t>(capacity), refill_ms_per_token, &tolerance_))
     throw std::invalid_argument("RateLimiter: capacity x refill interval overflows");
   tolerance_ -= refill_ms_per_token;
   shard_count_ = max_keys >= 1024 ? 16 : 1;
@@ -90,7 +89,7 @@ std::optional<std::int64_t> RateLimiter::take(std::string_view key, Timestamp no
     return std::nullopt;
   }
   const std::int64_t tat = std::max(it->second, now);
-  const std::int64_t ahead = tat - now;  // >= 0
+  const std::int64_t ahead = tat - now;               // >= 0
   if (ahead > tolerance_) return ahead - tolerance_;  // >= 1
   it->second = saturating_add(tat, interval_);
   return std::nullopt;

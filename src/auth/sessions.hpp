@@ -19,10 +19,10 @@
 namespace cx::auth {
 
 struct TokenPair {
-  std::string access;               ///< JWT for Authorization: Bearer
-  std::string refresh;              ///< shown to the client once; stored only hashed
-  Timestamp access_expires_at = 0;  ///< ms
-  Timestamp refresh_expires_at = 0; ///< ms
+  std::string access;                ///< JWT for Authorization: Bearer
+  std::string refresh;               ///< shown to the client once; stored only hashed
+  Timestamp access_expires_at = 0;   ///< ms
+  Timestamp refresh_expires_at = 0;  ///< ms
 };
 
 /// Starts, renews and ends sessions.

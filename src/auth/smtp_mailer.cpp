@@ -68,8 +68,8 @@ Result<void> SmtpMailer::send(std::string_view to, std::string_view subject,
   const auto rcpt = mail::address_of(to);
   if (!rcpt || mail::has_line_break(to))
     return fail(ErrorCode::InvalidArgument, "bad recipient address");
-  auto msg = mail::render(opt_.from, to, subject, body, wall_ms(),
-                          mail::make_message_id(from_address_));
+  auto msg =
+      mail::render(opt_.from, to, subject, body, wall_ms(), mail::make_message_id(from_address_));
   if (!msg) return std::unexpected(std::move(msg.error()));
 
   std::unique_ptr<CURL, EasyDeleter> curl(curl_easy_init());
@@ -90,7 +90,8 @@ Result<void> SmtpMailer::send(std::string_view to, std::string_view subject,
   set(CURLOPT_NOSIGNAL, 1L);
   set(CURLOPT_TIMEOUT_MS, static_cast<long>(opt_.timeout_ms));
   set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(opt_.timeout_ms));
-  if (opt_.tls == SmtpOptions::Tls::StartTls) set(CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  if (opt_.tls == SmtpOptions::Tls::StartTls)
+    set(CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
   if (!opt_.user.empty()) {
     set(CURLOPT_USERNAME, opt_.user.c_str());
     set(CURLOPT_PASSWORD, opt_.password.c_str());

@@ -26,24 +26,24 @@ std::string_view to_string(ErrorClass c) noexcept;
 /// Stable error codes. Append only; the names are part of the public API.
 enum class ErrorCode : std::uint16_t {
   // Malformed
-  InvalidNumber,      ///< not a decimal number
-  TooManyDecimals,    ///< more fractional digits than the scale allows
-  Overflow,           ///< magnitude does not fit
-  NegativeNotAllowed, ///< a sign where the value must be positive
+  InvalidNumber,       ///< not a decimal number
+  TooManyDecimals,     ///< more fractional digits than the scale allows
+  Overflow,            ///< magnitude does not fit
+  NegativeNotAllowed,  ///< a sign where the value must be positive
   EmptyValue,
   InvalidArgument,
   // Internal
   IoError,
   Corrupt,
   // Added for the server (append only)
-  Unauthenticated,    ///< no credentials, or credentials that are wrong, expired or revoked (401)
-  Forbidden,          ///< authenticated, but not allowed (403)
-  NotFound,           ///< the thing named does not exist or is not visible to the caller
-  Conflict,           ///< clashes with existing state
-  RateLimited,        ///< too many requests; retry later (429)
-  Unavailable,        ///< the service cannot take the request now (503)
-  Rejected,           ///< refused by a rule against current state
-  Internal,           ///< a bug or failure on our side
+  Unauthenticated,  ///< no credentials, or credentials that are wrong, expired or revoked (401)
+  Forbidden,        ///< authenticated, but not allowed (403)
+  NotFound,         ///< the thing named does not exist or is not visible to the caller
+  Conflict,         ///< clashes with existing state
+  RateLimited,      ///< too many requests; retry later (429)
+  Unavailable,      ///< the service cannot take the request now (503)
+  Rejected,         ///< refused by a rule against current state
+  Internal,         ///< a bug or failure on our side
 };
 
 std::string_view to_string(ErrorCode c) noexcept;

@@ -107,7 +107,7 @@ class FlatHashMap {
     while (c < n) c <<= 1;
     return c;
   }
-  std::size_t index(const K& key) const noexcept { return Hash{}(key) & mask_; }
+  std::size_t index(const K& key) const noexcept { return Hash{}(key)&mask_; }
 
   void rehash(std::size_t capacity) {
     std::vector<Slot> old;

@@ -13,7 +13,7 @@ using ClientOrderId = std::uint64_t;  ///< trader-chosen, interned by the layer 
 using Price = std::int64_t;           ///< units of the market's price scale
 using Qty = std::int64_t;             ///< units of the market's quantity scale
 using Amount = std::int64_t;          ///< units of an asset's scale
-using Timestamp = std::int64_t;       ///< milliseconds since the Unix epoch, from the command stream
-using SeqNo = std::uint64_t;          ///< sequence number assigned when a command is sequenced
+using Timestamp = std::int64_t;  ///< milliseconds since the Unix epoch, from the command stream
+using SeqNo = std::uint64_t;     ///< sequence number assigned when a command is sequenced
 
 }  // namespace cx

@@ -8,7 +8,9 @@ std::optional<AssetId> asset_by_symbol(std::string_view symbol) noexcept {
   return std::nullopt;
 }
 
-std::string_view to_string(Mode m) noexcept { return m == Mode::Real ? "REAL" : "PAPER"; }
+std::string_view to_string(Mode m) noexcept {
+  return m == Mode::Real ? "REAL" : "PAPER";
+}
 
 std::optional<Mode> mode_from(std::string_view s) noexcept {
   if (s == "REAL") return Mode::Real;
@@ -18,10 +20,14 @@ std::optional<Mode> mode_from(std::string_view s) noexcept {
 
 std::string_view to_string(MarketKind k) noexcept {
   switch (k) {
-    case MarketKind::Spot: return "SPOT";
-    case MarketKind::Perp: return "PERP";
-    case MarketKind::Future: return "FUTURE";
-    case MarketKind::Option: return "OPTION";
+    case MarketKind::Spot:
+      return "SPOT";
+    case MarketKind::Perp:
+      return "PERP";
+    case MarketKind::Future:
+      return "FUTURE";
+    case MarketKind::Option:
+      return "OPTION";
   }
   return "SPOT";
 }
@@ -36,10 +42,14 @@ std::optional<MarketKind> market_kind_from(std::string_view s) noexcept {
 
 std::string_view to_string(MarketStatus s) noexcept {
   switch (s) {
-    case MarketStatus::Active: return "ACTIVE";
-    case MarketStatus::Paused: return "PAUSED";
-    case MarketStatus::Delisted: return "DELISTED";
-    case MarketStatus::Settled: return "SETTLED";
+    case MarketStatus::Active:
+      return "ACTIVE";
+    case MarketStatus::Paused:
+      return "PAUSED";
+    case MarketStatus::Delisted:
+      return "DELISTED";
+    case MarketStatus::Settled:
+      return "SETTLED";
   }
   return "ACTIVE";
 }

@@ -28,8 +28,17 @@ struct AssetInfo {
 /// USDC has 6 decimals as on chain; CXPT and synths keep 8 inside the exchange (their 18 on-chain
 /// decimals are converted at the chain boundary with exact checks).
 inline constexpr std::array<AssetInfo, kAssetCount> kAssets{{
-    {"USDC", 6}, {"CXPT", 8}, {"sBTC", 8}, {"sETH", 8}, {"sPEAQ", 8}, {"sAVAX", 8},
-    {"sSOL", 8}, {"sBNB", 8}, {"sNEAR", 8}, {"sOP", 8}, {"sDOT", 8},
+    {"USDC", 6},
+    {"CXPT", 8},
+    {"sBTC", 8},
+    {"sETH", 8},
+    {"sPEAQ", 8},
+    {"sAVAX", 8},
+    {"sSOL", 8},
+    {"sBNB", 8},
+    {"sNEAR", 8},
+    {"sOP", 8},
+    {"sDOT", 8},
 }};
 
 std::optional<AssetId> asset_by_symbol(std::string_view symbol) noexcept;
@@ -49,9 +58,9 @@ struct MarketSpec {
   std::string symbol;
   Mode mode = Mode::Paper;
   MarketKind kind = MarketKind::Spot;
-  AssetId base = kSBTC;   ///< spot only: the synth bought and sold
-  AssetId quote = kUSDC;  ///< every market settles in USDC
-  std::string underlying; ///< e.g. "BTC" (derivatives; for spot the synth's name without 's')
+  AssetId base = kSBTC;    ///< spot only: the synth bought and sold
+  AssetId quote = kUSDC;   ///< every market settles in USDC
+  std::string underlying;  ///< e.g. "BTC" (derivatives; for spot the synth's name without 's')
   int price_scale = 2;
   int qty_scale = 4;
   Price tick = 1;
@@ -59,9 +68,9 @@ struct MarketSpec {
   Qty min_qty = 1;
   std::int32_t maker_fee_bps = 0;
   std::int32_t taker_fee_bps = 0;
-  Timestamp expiry = 0;  ///< FUTURE and OPTION
-  Price strike = 0;      ///< OPTION, in price units
-  bool is_call = true;   ///< OPTION
+  Timestamp expiry = 0;                       ///< FUTURE and OPTION
+  Price strike = 0;                           ///< OPTION, in price units
+  bool is_call = true;                        ///< OPTION
   std::int32_t initial_margin_bps = 1000;     ///< derivatives: 10% = 10x
   std::int32_t maintenance_margin_bps = 500;  ///< derivatives
 };

@@ -43,15 +43,15 @@ struct PlaceOrder {
   std::string client_order_id;  ///< optional; unique among the trader's live orders in the mode
 };
 struct AmendOrder {
-  Mode mode = Mode::Paper;      ///< the order must belong to a market of this mode
-  MarketId market = 0;          ///< used with client_order_id; ignored with an order id
+  Mode mode = Mode::Paper;  ///< the order must belong to a market of this mode
+  MarketId market = 0;      ///< used with client_order_id; ignored with an order id
   AmendRequest amend;
   std::string client_order_id;
 };
 struct CancelOrder {
   Mode mode = Mode::Paper;
   TraderId trader = 0;
-  OrderId order_id = 0;         ///< or, when 0, client_order_id
+  OrderId order_id = 0;  ///< or, when 0, client_order_id
   std::string client_order_id;
 };
 struct CancelAll {

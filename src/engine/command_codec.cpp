@@ -136,7 +136,8 @@ void put_body(Writer& w, const CommandBody& body) {
           w.put(c.market);
           w.u8(static_cast<std::uint8_t>(c.status));
         } else if constexpr (std::is_same_v<T, Deposit> || std::is_same_v<T, Withdraw>) {
-          w.u8(static_cast<std::uint8_t>(std::is_same_v<T, Deposit> ? Tag::Deposit : Tag::Withdraw));
+          w.u8(
+              static_cast<std::uint8_t>(std::is_same_v<T, Deposit> ? Tag::Deposit : Tag::Withdraw));
           w.u8(static_cast<std::uint8_t>(c.mode));
           w.put(c.trader);
           w.u8(c.asset);
@@ -202,7 +203,9 @@ bool get_body(Reader& r, CommandBody& body, int depth) {
     return true;
   };
   switch (tag) {
-    case Tag::RegisterTrader: body = RegisterTrader{r.str(256)}; return r.ok();
+    case Tag::RegisterTrader:
+      body = RegisterTrader{r.str(256)};
+      return r.ok();
     case Tag::CreateMarket: {
       CreateMarket c;
       if (!read_spec(r, c.spec)) return false;
@@ -279,10 +282,18 @@ bool get_body(Reader& r, CommandBody& body, int depth) {
       body = c;
       return r.ok();
     }
-    case Tag::ClockTick: body = ClockTick{}; return true;
-    case Tag::FundingSample: body = FundingSample{r.get<MarketId>()}; return r.ok();
-    case Tag::FundingSettle: body = FundingSettle{r.get<MarketId>()}; return r.ok();
-    case Tag::SettleMarket: body = SettleMarket{r.get<MarketId>()}; return r.ok();
+    case Tag::ClockTick:
+      body = ClockTick{};
+      return true;
+    case Tag::FundingSample:
+      body = FundingSample{r.get<MarketId>()};
+      return r.ok();
+    case Tag::FundingSettle:
+      body = FundingSettle{r.get<MarketId>()};
+      return r.ok();
+    case Tag::SettleMarket:
+      body = SettleMarket{r.get<MarketId>()};
+      return r.ok();
     case Tag::Batch: {
       if (depth > 0) return false;
       Batch b;
@@ -312,8 +323,8 @@ Result<Command> decode(SeqNo seq, std::span<const std::byte> payload) {
   c.seq = seq;
   c.ts = r.get<Timestamp>();
   if (!r.ok() || !get_body(r, c.body, 0) || r.remaining() != 0)
-    return fail(ErrorCode::Corrupt, "journal record " + std::to_string(seq) +
-                                        ": not a valid command payload");
+    return fail(ErrorCode::Corrupt,
+                "journal record " + std::to_string(seq) + ": not a valid command payload");
   return c;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 /// Binary form of commands for the journal (docs/journal.md has the layout). Little-endian,
-/// fixed-width fields, strings as u32 length + bytes (core/bytes.hpp). The sequence number is not in the payload:
-/// the journal record carries it.
+/// fixed-width fields, strings as u32 length + bytes (core/bytes.hpp). The sequence number is not
+/// in the payload: the journal record carries it.
 
 #include <cstddef>
 #include <span>

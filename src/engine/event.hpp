@@ -30,24 +30,24 @@ enum class EventType : std::uint8_t {
   Withdrawn,         ///< mode, trader, asset, amount
   PriceUpdated,      ///< market: price = mark, qty = index
   // Derivatives lifecycle (docs/margin.md). Amounts are USDC units; mode is set.
-  Liquidation,        ///< trader, market (whose mark triggered it, or kNoMarket): amount =
-                      ///< equity, notional = maintenance margin
-  LiquidationPenalty, ///< trader: amount moved from the trader to the insurance fund
-  InsurancePaid,      ///< trader: amount the insurance fund paid towards the trader's deficit
-  InsuranceShortfall, ///< trader: amount beyond the fund, left as a negative fund balance
-  AutoDeleveraged,    ///< trader (deleveraged) closed qty at price against maker_trader
-                      ///< (liquidated); side = the deleveraged trader's side of that trade
-  FundingSampled,     ///< market: amount = premium sample, ppm of the index
-  FundingSettled,     ///< market: amount = rate (ppm), notional = rounding to the fund,
-                      ///< count = samples
-  FundingPaid,        ///< trader, market: amount = received (< 0: paid), qty = position,
-                      ///< price = index
-  MarketSettled,      ///< market: price = settlement price (TWAP of the index)
-  SettlementPaid,     ///< trader, market: amount = cash (futures: realised PnL), qty = position
-  SettlementHaircut,  ///< trader, market: amount taken from a settlement gain to cover losers'
-                      ///< deficits beyond the insurance fund (to the fund, which pays them)
-  ProfitRealized,     ///< trader, market: amount of unrealised profit turned into cash to cover
-                      ///< a negative cash balance (the position's cost moves by it)
+  Liquidation,         ///< trader, market (whose mark triggered it, or kNoMarket): amount =
+                       ///< equity, notional = maintenance margin
+  LiquidationPenalty,  ///< trader: amount moved from the trader to the insurance fund
+  InsurancePaid,       ///< trader: amount the insurance fund paid towards the trader's deficit
+  InsuranceShortfall,  ///< trader: amount beyond the fund, left as a negative fund balance
+  AutoDeleveraged,     ///< trader (deleveraged) closed qty at price against maker_trader
+                       ///< (liquidated); side = the deleveraged trader's side of that trade
+  FundingSampled,      ///< market: amount = premium sample, ppm of the index
+  FundingSettled,      ///< market: amount = rate (ppm), notional = rounding to the fund,
+                       ///< count = samples
+  FundingPaid,         ///< trader, market: amount = received (< 0: paid), qty = position,
+                       ///< price = index
+  MarketSettled,       ///< market: price = settlement price (TWAP of the index)
+  SettlementPaid,      ///< trader, market: amount = cash (futures: realised PnL), qty = position
+  SettlementHaircut,   ///< trader, market: amount taken from a settlement gain to cover losers'
+                       ///< deficits beyond the insurance fund (to the fund, which pays them)
+  ProfitRealized,      ///< trader, market: amount of unrealised profit turned into cash to cover
+                       ///< a negative cash balance (the position's cost moves by it)
 };
 
 /// What the book says happened. 72 bytes, written whole, so emitting is a few stores.
@@ -61,12 +61,12 @@ struct Event {
   TraderId maker_trader = 0;  ///< Fill
   std::uint32_t count = 0;    ///< Depth: orders at the level; MarketStatus: the new status
   std::uint32_t reserved = 0;
-  OrderId order_id = 0;       ///< the order (the taker, for a fill)
-  OrderId maker_id = 0;       ///< Fill
+  OrderId order_id = 0;  ///< the order (the taker, for a fill)
+  OrderId maker_id = 0;  ///< Fill
   Price price = 0;
   Qty qty = 0;
-  Qty remaining = 0;          ///< the order's remaining quantity (see docs/matching.md, Events)
-  Qty maker_remaining = 0;    ///< Fill
+  Qty remaining = 0;        ///< the order's remaining quantity (see docs/matching.md, Events)
+  Qty maker_remaining = 0;  ///< Fill
 };
 static_assert(sizeof(Event) == 72);
 
@@ -76,15 +76,15 @@ using EventBuffer = std::vector<Event>;
 struct ExEvent : Event {
   ExEvent() = default;
   explicit ExEvent(const Event& e) : Event(e) {}
-  AssetId asset = 0;               ///< Deposited / Withdrawn
+  AssetId asset = 0;  ///< Deposited / Withdrawn
   std::uint8_t reserved_bytes[3] = {};
-  std::uint32_t cid_ref = 0;       ///< Exchange::client_order_id(ref): the order's client id text
-  std::uint32_t maker_cid_ref = 0; ///< the same for the maker of a fill
+  std::uint32_t cid_ref = 0;        ///< Exchange::client_order_id(ref): the order's client id text
+  std::uint32_t maker_cid_ref = 0;  ///< the same for the maker of a fill
   std::uint32_t reserved2 = 0;
-  Amount amount = 0;               ///< Deposited / Withdrawn
-  Amount notional = 0;             ///< Fill: price x qty in quote units
-  Amount maker_fee = 0;            ///< Fill: charged to the maker, quote units
-  Amount taker_fee = 0;            ///< Fill: charged to the taker
+  Amount amount = 0;     ///< Deposited / Withdrawn
+  Amount notional = 0;   ///< Fill: price x qty in quote units
+  Amount maker_fee = 0;  ///< Fill: charged to the maker, quote units
+  Amount taker_fee = 0;  ///< Fill: charged to the taker
 };
 
 static_assert(sizeof(ExEvent) == 120, "no implicit padding: events are compared as bytes");

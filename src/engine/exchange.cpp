@@ -115,20 +115,34 @@ void Exchange::dispatch(const Command& cmd, const CommandBody& body, bool in_bat
   std::visit(
       [&](const auto& c) {
         using T = std::decay_t<decltype(c)>;
-        if constexpr (std::is_same_v<T, RegisterTrader>) register_trader(c);
-        else if constexpr (std::is_same_v<T, CreateMarket>) create_market(c);
-        else if constexpr (std::is_same_v<T, SetMarketStatus>) set_status(c);
-        else if constexpr (std::is_same_v<T, Deposit>) deposit(c);
-        else if constexpr (std::is_same_v<T, Withdraw>) withdraw(c);
-        else if constexpr (std::is_same_v<T, PlaceOrder>) place(c);
-        else if constexpr (std::is_same_v<T, AmendOrder>) amend(c);
-        else if constexpr (std::is_same_v<T, CancelOrder>) cancel(c);
-        else if constexpr (std::is_same_v<T, CancelAll>) cancel_all(c);
-        else if constexpr (std::is_same_v<T, PriceUpdate>) price_update(c);
-        else if constexpr (std::is_same_v<T, ClockTick>) (void)c;
-        else if constexpr (std::is_same_v<T, FundingSample>) funding_sample(c);
-        else if constexpr (std::is_same_v<T, FundingSettle>) funding_settle(c);
-        else if constexpr (std::is_same_v<T, SettleMarket>) settle_market(c);
+        if constexpr (std::is_same_v<T, RegisterTrader>)
+          register_trader(c);
+        else if constexpr (std::is_same_v<T, CreateMarket>)
+          create_market(c);
+        else if constexpr (std::is_same_v<T, SetMarketStatus>)
+          set_status(c);
+        else if constexpr (std::is_same_v<T, Deposit>)
+          deposit(c);
+        else if constexpr (std::is_same_v<T, Withdraw>)
+          withdraw(c);
+        else if constexpr (std::is_same_v<T, PlaceOrder>)
+          place(c);
+        else if constexpr (std::is_same_v<T, AmendOrder>)
+          amend(c);
+        else if constexpr (std::is_same_v<T, CancelOrder>)
+          cancel(c);
+        else if constexpr (std::is_same_v<T, CancelAll>)
+          cancel_all(c);
+        else if constexpr (std::is_same_v<T, PriceUpdate>)
+          price_update(c);
+        else if constexpr (std::is_same_v<T, ClockTick>)
+          (void)c;
+        else if constexpr (std::is_same_v<T, FundingSample>)
+          funding_sample(c);
+        else if constexpr (std::is_same_v<T, FundingSettle>)
+          funding_settle(c);
+        else if constexpr (std::is_same_v<T, SettleMarket>)
+          settle_market(c);
         else if constexpr (std::is_same_v<T, Batch>) {
           if (in_batch) {
             reject(Reason::NotInBatch);
@@ -220,7 +234,8 @@ Amount Exchange::position_margin(Mode mode, TraderId t) const {
     if (m.spec.kind == MarketKind::Option) {
       if (p.size > 0) continue;  // a long option's risk is its premium, already paid
       Price ref = std::max(m.index, m.spec.strike);
-      total += bps_ceil(notional(m, ref, -p.size).value_or(INT64_MAX / 4), m.spec.initial_margin_bps);
+      total +=
+          bps_ceil(notional(m, ref, -p.size).value_or(INT64_MAX / 4), m.spec.initial_margin_bps);
     } else {
       total += bps_ceil(p.cost < 0 ? -p.cost : p.cost, m.spec.initial_margin_bps);
     }
@@ -293,7 +308,7 @@ void Exchange::create_market(const CreateMarket& c) {
   m->mult = shift < 0 ? pow10(-shift) : 1;
   m->div = shift > 0 ? pow10(shift) : 1;
   // Every notional must be a whole number of the quote's smallest unit: tick x lot is one.
-    if ((static_cast<i128>(s.tick) * s.lot * m->mult) % m->div != 0) return bad();
+  if ((static_cast<i128>(s.tick) * s.lot * m->mult) % m->div != 0) return bad();
   m->book = std::make_unique<OrderBook>(BookSpec{m->id, s.tick, s.lot, s.min_qty}, &pool_);
   market_ids_.emplace(std::pair<Mode, std::string>(s.mode, s.symbol), m->id);
   ExEvent& e = push_event(*out_);

@@ -35,14 +35,14 @@ struct ExchangeConfig {
   std::int64_t points_per_usdc_volume = 1;   ///< per whole USDC traded
   std::int64_t points_per_usdc_profit = 10;  ///< per whole USDC of realised profit
   // Derivatives lifecycle (docs/margin.md).
-  Timestamp oracle_max_age_ms = 0;       ///< > 0: an older price blocks new risk on a derivative
-  Timestamp settlement_window_ms = 1'800'000;  ///< TWAP window before expiry (30 minutes)
-  std::int64_t mark_premium_cap_bps = 50;      ///< |mark - index| <= 0.5% of the index
-  std::int64_t mark_ema_shift = 3;             ///< premium EMA weight 1 / 2^shift (1/8)
-  std::int64_t funding_interest_ppm = 12;      ///< interest term per funding interval
-  std::int64_t funding_clamp_ppm = 5'000;      ///< |rate| <= 0.5% per interval
-  std::int64_t liquidation_penalty_bps = 100;  ///< of the closed notional, to the insurance fund
-  std::int64_t liquidation_slippage_bps = 500; ///< liquidation orders trade within 5% of mark
+  Timestamp oracle_max_age_ms = 0;  ///< > 0: an older price blocks new risk on a derivative
+  Timestamp settlement_window_ms = 1'800'000;   ///< TWAP window before expiry (30 minutes)
+  std::int64_t mark_premium_cap_bps = 50;       ///< |mark - index| <= 0.5% of the index
+  std::int64_t mark_ema_shift = 3;              ///< premium EMA weight 1 / 2^shift (1/8)
+  std::int64_t funding_interest_ppm = 12;       ///< interest term per funding interval
+  std::int64_t funding_clamp_ppm = 5'000;       ///< |rate| <= 0.5% per interval
+  std::int64_t liquidation_penalty_bps = 100;   ///< of the closed notional, to the insurance fund
+  std::int64_t liquidation_slippage_bps = 500;  ///< liquidation orders trade within 5% of mark
 };
 
 struct Balance {
@@ -98,7 +98,7 @@ struct MarketStats {
   StatWindow today;
   std::array<StatWindow, 24> hours{};  ///< rolling 24h by hour of day
   std::array<std::int64_t, 24> hour_of{};
-  Qty open_interest = 0;  ///< derivatives: total long size
+  Qty open_interest = 0;                    ///< derivatives: total long size
   std::int64_t hour_start = INT64_MIN / 2;  ///< start (ms) of the hour `hour_slot` counts
   std::size_t hour_slot = 0;
   StatWindow rolling_24h(Timestamp now) const;
@@ -106,8 +106,8 @@ struct MarketStats {
 
 /// Oracle, funding and settlement state of a market (saved as bytes: int64 fields only).
 struct MarketRisk {
-  Timestamp price_ts = -1;   ///< time of the last PriceUpdate (-1: none yet)
-  Amount premium_ema = 0;    ///< smoothed (mid - index), price units
+  Timestamp price_ts = -1;           ///< time of the last PriceUpdate (-1: none yet)
+  Amount premium_ema = 0;            ///< smoothed (mid - index), price units
   std::int64_t funding_sum_ppm = 0;  ///< premium samples since the last funding settlement
   std::int64_t funding_samples = 0;
   std::int64_t twap_sum = 0;  ///< sum of index x ms inside the settlement window
@@ -140,9 +140,9 @@ struct Market {
 
 /// A trader's margin in one mode (docs/margin.md).
 struct MarginState {
-  Amount equity = 0;       ///< USDC balance + unrealised PnL of perp/future positions at mark
-  Amount maintenance = 0;  ///< maintenance margin of positions
-  Amount initial = 0;      ///< initial margin of positions
+  Amount equity = 0;         ///< USDC balance + unrealised PnL of perp/future positions at mark
+  Amount maintenance = 0;    ///< maintenance margin of positions
+  Amount initial = 0;        ///< initial margin of positions
   bool has_futures = false;  ///< holds a perp or future position
 };
 
@@ -321,15 +321,15 @@ class Exchange {
   std::array<std::vector<Account>, kModeCount> accounts_;
   std::array<SystemAccounts, kModeCount> system_;
   FlatHashMap<CidKey, OrderId, CidHash> cids_;
-  std::vector<Due> due_;  ///< min-heap of GTT expiry times by market
-  std::vector<std::string> cid_refs_;  ///< texts referenced by this command's events
-  EventBuffer book_ev_;  ///< what the last book call said, before settlement
-  std::vector<std::uint64_t> touched_;      ///< mode << 32 | trader, checked by run_risk
-  std::uint64_t commands_ = 0;              ///< commands applied by this object (not saved)
+  std::vector<Due> due_;                ///< min-heap of GTT expiry times by market
+  std::vector<std::string> cid_refs_;   ///< texts referenced by this command's events
+  EventBuffer book_ev_;                 ///< what the last book call said, before settlement
+  std::vector<std::uint64_t> touched_;  ///< mode << 32 | trader, checked by run_risk
+  std::uint64_t commands_ = 0;          ///< commands applied by this object (not saved)
   /// Per mode and trader: 1 once the account has had a derivative position (dense, so a spot
   /// fill can tell cheaply whether it moves a margin account; rebuilt on load).
   std::array<std::vector<std::uint8_t>, kModeCount> has_positions_;
-  std::vector<std::uint64_t> risk_batch_;   ///< scratch for run_risk
+  std::vector<std::uint64_t> risk_batch_;  ///< scratch for run_risk
   ExEventBuffer* out_ = nullptr;
   SeqNo last_seq_ = 0;
   Timestamp now_ = 0;

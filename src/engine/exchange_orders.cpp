@@ -5,8 +5,8 @@
 
 #include "core/decimal.hpp"
 #include "core/int128.hpp"
-#include "engine/money.hpp"
 #include "engine/exchange.hpp"
+#include "engine/money.hpp"
 
 namespace cx::engine {
 
@@ -15,12 +15,14 @@ namespace {
 inline bool valid_cid(std::string_view s) noexcept {
   if (s.size() > 64) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           c == '-' || c == '_' || c == '.' || c == ':';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+           c == '_' || c == '.' || c == ':';
   });
 }
 
-inline Qty abs_qty(Qty q) noexcept { return q < 0 ? -q : q; }
+inline Qty abs_qty(Qty q) noexcept {
+  return q < 0 ? -q : q;
+}
 
 }  // namespace
 
@@ -159,8 +161,8 @@ void Exchange::amend(const AmendOrder& c) {
   if (a.order_id == 0) {
     if (cid.empty() || c.market >= markets_.size()) return fail(Reason::OrderNotFound, 0);
     const Mode mode = markets_[c.market]->spec.mode;
-    const OrderId* id = cids_.find(
-        CidKey{a.trader << 1 | static_cast<std::uint32_t>(mode), cid_hash(cid)});
+    const OrderId* id =
+        cids_.find(CidKey{a.trader << 1 | static_cast<std::uint32_t>(mode), cid_hash(cid)});
     if (!id) return fail(Reason::OrderNotFound, c.market);
     a.order_id = *id;
   }
@@ -235,8 +237,8 @@ void Exchange::cancel(const CancelOrder& c) {
   OrderId id = c.order_id;
   if (id == 0) {
     if (cid.empty()) return fail(Reason::OrderNotFound);
-    const OrderId* found = cids_.find(
-        CidKey{c.trader << 1 | static_cast<std::uint32_t>(c.mode), cid_hash(cid)});
+    const OrderId* found =
+        cids_.find(CidKey{c.trader << 1 | static_cast<std::uint32_t>(c.mode), cid_hash(cid)});
     if (!found) return fail(Reason::OrderNotFound);
     id = *found;
   }
@@ -472,8 +474,8 @@ AuditReport Exchange::audit() const {
       if (sum != expect)
         problem(std::string(to_string(mode)) + " " + std::string(kAssets[a].symbol) +
                 ": balances + fees + insurance + clearing = " +
-                std::to_string(static_cast<long long>(sum)) + " but deposits - withdrawals = " +
-                std::to_string(static_cast<long long>(expect)));
+                std::to_string(static_cast<long long>(sum)) +
+                " but deposits - withdrawals = " + std::to_string(static_cast<long long>(expect)));
     }
   }
   // Derivatives: every market's positions net to zero, its open interest is the long side, the

@@ -18,7 +18,9 @@ inline constexpr std::uint32_t kPendingTrigger = 0xFFFFFFFEu;
 constexpr OrderId make_order_id(std::uint32_t slot, std::uint32_t gen) noexcept {
   return (static_cast<OrderId>(gen) << 32) | slot;
 }
-constexpr std::uint32_t slot_of(OrderId id) noexcept { return static_cast<std::uint32_t>(id); }
+constexpr std::uint32_t slot_of(OrderId id) noexcept {
+  return static_cast<std::uint32_t>(id);
+}
 
 struct Order {
   enum Flag : std::uint8_t {

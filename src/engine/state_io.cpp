@@ -186,8 +186,7 @@ struct StateIo {
       const Order& o = pool[s];
       if (o.level == kNil) continue;
       auto in = [&](std::uint32_t v) { return v == kNil || v < size; };
-      if (!in(o.trader_prev) || !in(o.trader_next) ||
-          (o.on_book() && (!in(o.prev) || !in(o.next))))
+      if (!in(o.trader_prev) || !in(o.trader_next) || (o.on_book() && (!in(o.prev) || !in(o.next))))
         return bad("order link out of range");
     }
 
@@ -268,7 +267,9 @@ struct StateIo {
   }
 };
 
-void save_state(const Exchange& x, std::vector<std::byte>& out) { StateIo::save(x, out); }
+void save_state(const Exchange& x, std::vector<std::byte>& out) {
+  StateIo::save(x, out);
+}
 
 Result<std::unique_ptr<Exchange>> load_state(std::span<const std::byte> bytes) {
   return StateIo::load(bytes);

@@ -15,9 +15,9 @@ namespace cx::engine {
 class TriggerBook {
  public:
   struct Entry {
-    std::int64_t key;    ///< -trigger (rising) or trigger (falling): the back fires first
-    std::uint64_t seq;   ///< arrival; larger is later, so it sits further from the back
-    std::uint32_t slot;  ///< order slot
+    std::int64_t key;            ///< -trigger (rising) or trigger (falling): the back fires first
+    std::uint64_t seq;           ///< arrival; larger is later, so it sits further from the back
+    std::uint32_t slot;          ///< order slot
     std::uint32_t reserved = 0;  ///< explicit padding (snapshots copy bytes)
   };
 

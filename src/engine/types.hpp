@@ -9,7 +9,9 @@
 namespace cx::engine {
 
 enum class Side : std::uint8_t { Buy, Sell };
-constexpr Side opposite(Side s) noexcept { return s == Side::Buy ? Side::Sell : Side::Buy; }
+constexpr Side opposite(Side s) noexcept {
+  return s == Side::Buy ? Side::Sell : Side::Buy;
+}
 
 /// LIMIT rests at its price; MARKET never rests and never fills beyond its protection price.
 enum class OrderType : std::uint8_t { Limit, Market };

@@ -14,13 +14,17 @@ namespace cx::journal {
 
 namespace fs = std::filesystem;
 using engine::Command;
-using engine::ExEventBuffer;
 using engine::Exchange;
+using engine::ExEventBuffer;
 
 namespace {
 
-fs::path journal_dir(const fs::path& dir) { return dir / "journal"; }
-fs::path snapshot_dir(const fs::path& dir) { return dir / "snapshots"; }
+fs::path journal_dir(const fs::path& dir) {
+  return dir / "journal";
+}
+fs::path snapshot_dir(const fs::path& dir) {
+  return dir / "snapshots";
+}
 
 /// Applies the log after `x`'s last sequence number to `x`.
 Result<std::uint64_t> replay_log(const fs::path& dir, Exchange& x) {
@@ -105,8 +109,8 @@ Result<std::unique_ptr<DurableExchange>> DurableExchange::open(const fs::path& d
     return fail(ErrorCode::Corrupt, "the journal starts at " + std::to_string(first) +
                                         " but the newest usable snapshot is at " +
                                         std::to_string(snap->seq) + ": commands are missing");
-  d->exchange_ = snap->exchange ? std::move(snap->exchange)
-                                : std::make_unique<Exchange>(options.exchange);
+  d->exchange_ =
+      snap->exchange ? std::move(snap->exchange) : std::make_unique<Exchange>(options.exchange);
   auto replayed = replay_log(dir, *d->exchange_);
   if (!replayed) return std::unexpected(replayed.error());
   d->recovery_.replayed = *replayed;

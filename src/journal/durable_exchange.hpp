@@ -30,12 +30,12 @@ struct DurableOptions {
   engine::ExchangeConfig exchange;   ///< used when the directory holds no snapshot
   std::uint64_t snapshot_every = 0;  ///< commands between automatic snapshots; 0: never
   std::size_t keep_snapshots = 2;
-  bool remove_old_segments = true;   ///< drop log segments a snapshot has made unnecessary
+  bool remove_old_segments = true;  ///< drop log segments a snapshot has made unnecessary
 };
 
 struct RecoveryInfo {
-  SeqNo snapshot_seq = 0;   ///< 0: started from an empty exchange
-  SeqNo last_seq = 0;       ///< last command recovered
+  SeqNo snapshot_seq = 0;  ///< 0: started from an empty exchange
+  SeqNo last_seq = 0;      ///< last command recovered
   std::uint64_t replayed = 0;
   std::optional<TornTail> torn_tail;
   std::vector<std::string> skipped_snapshots;

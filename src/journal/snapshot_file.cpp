@@ -8,10 +8,10 @@
 #include <cstdio>
 #include <string>
 
+#include "engine/state_io.hpp"
 #include "journal/crc32c.hpp"
 #include "journal/file_io.hpp"
 #include "journal/format.hpp"
-#include "engine/state_io.hpp"
 
 namespace cx::journal {
 

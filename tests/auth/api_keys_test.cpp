@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-
 #include "auth/crypto.hpp"
 #include "auth_fixture.hpp"
 
@@ -48,7 +47,11 @@ TEST(ApiKeys, SecretHasTheDocumentedFormat) {
 
 TEST(ApiKeys, ParseRefusesAnythingElse) {
   const std::string good = make_api_key(KeyKind::TraderAk, "a", "", 0).secret;
-  std::vector<std::string> bad{"", "cx_", good + "A", good.substr(1), "xx" + good.substr(2),
+  std::vector<std::string> bad{"",
+                               "cx_",
+                               good + "A",
+                               good.substr(1),
+                               "xx" + good.substr(2),
                                good.substr(0, good.size() - 1)};
   std::string s = good;
   s[3] = 'x';  // unknown kind
@@ -88,8 +91,7 @@ TEST_F(ApiKeysStore, CreateChecksUserAndLabel) {
   EXPECT_EQ(code_of(svc.create("ghost", KeyKind::UserAk, "", kT0)), ErrorCode::NotFound);
   EXPECT_EQ(code_of(svc.create("alice", KeyKind::UserAk, std::string(65, 'x'), kT0)),
             ErrorCode::InvalidArgument);
-  EXPECT_EQ(code_of(svc.create("alice", KeyKind::UserAk, "a\nb", kT0)),
-            ErrorCode::InvalidArgument);
+  EXPECT_EQ(code_of(svc.create("alice", KeyKind::UserAk, "a\nb", kT0)), ErrorCode::InvalidArgument);
   EXPECT_TRUE(svc.create("alice", KeyKind::UserAk, std::string(64, 'x'), kT0).has_value());
 }
 

@@ -46,9 +46,12 @@ void check(bool ok, const char* what) {
 std::string write_back(const cx::auth::json::Object& o) {
   std::string out = "{";
   for (const auto& [k, v] : o) {
-    if (const auto* s = std::get_if<std::string>(&v)) cx::auth::json::put(out, k, *s);
-    else if (const auto* n = std::get_if<std::int64_t>(&v)) cx::auth::json::put(out, k, *n);
-    else cx::auth::json::put(out, k, std::get<std::vector<std::string>>(v));
+    if (const auto* s = std::get_if<std::string>(&v))
+      cx::auth::json::put(out, k, *s);
+    else if (const auto* n = std::get_if<std::int64_t>(&v))
+      cx::auth::json::put(out, k, *n);
+    else
+      cx::auth::json::put(out, k, std::get<std::vector<std::string>>(v));
   }
   return out + "}";
 }
@@ -59,7 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace cx::auth;
   const std::string_view in(reinterpret_cast<const char*>(data), size);
 
-  if (auto bytes = base64url_decode(in)) check(base64url_encode(*bytes) == in, "base64url canonical");
+  if (auto bytes = base64url_decode(in))
+    check(base64url_encode(*bytes) == in, "base64url canonical");
 
   if (auto o = json::parse_object(in)) {
     const std::string again = write_back(*o);
@@ -120,9 +124,14 @@ int main(int argc, char** argv) {
       const std::size_t at = buf.empty() ? 0 : rng() % buf.size();
       const char c = kAlphabet[rng() % kAlphabet.size()];
       switch (rng() % 3) {
-        case 0: if (!buf.empty()) buf[at] = c; break;
-        case 1: if (!buf.empty()) buf.erase(at, 1 + rng() % 3); break;
-        default: buf.insert(at, 1, c);
+        case 0:
+          if (!buf.empty()) buf[at] = c;
+          break;
+        case 1:
+          if (!buf.empty()) buf.erase(at, 1 + rng() % 3);
+          break;
+        default:
+          buf.insert(at, 1, c);
       }
     }
     LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(buf.data()), buf.size());

@@ -35,7 +35,8 @@ TEST(ClaimsJson, QuoteUsesShortEscapesAndHexForOtherControls) {
 }
 
 TEST(ClaimsJson, AcceptsWhitespaceEscapesAndSurrogatePairs) {
-  const auto o = json::parse_object(" {\n\"a\" : \"\\u00e9\\ud83d\\ude00\\/\" ,\t\"b\":[ ] , \"c\":0} ");
+  const auto o =
+      json::parse_object(" {\n\"a\" : \"\\u00e9\\ud83d\\ude00\\/\" ,\t\"b\":[ ] , \"c\":0} ");
   ASSERT_TRUE(o);
   EXPECT_EQ(*json::find<std::string>(*o, "a"), "\xc3\xa9\xf0\x9f\x98\x80/");
   EXPECT_TRUE(json::find<std::vector<std::string>>(*o, "b")->empty());
@@ -45,13 +46,39 @@ TEST(ClaimsJson, AcceptsWhitespaceEscapesAndSurrogatePairs) {
 
 TEST(ClaimsJson, RefusesEverythingOutsideTheDialect) {
   for (const char* bad : {
-           "",  "{", "}", "[]", "\"x\"", "{\"a\":1,}", "{\"a\":1 \"b\":2}", "{\"a\" 1}",
-           "{a:1}", "{'a':1}", "{\"a\":1}x", "{\"a\":1}{}", "{\"a\":true}", "{\"a\":null}",
-           "{\"a\":{}}", "{\"a\":[1]}", "{\"a\":[[]]}", "{\"a\":[\"x\",]}", "{\"a\":1.5}",
-           "{\"a\":1e3}", "{\"a\":01}", "{\"a\":-}", "{\"a\":+1}", "{\"a\":9007199254740993}",
-           "{\"a\":1,\"a\":2}", "{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":\"\\ud800\"}",
-           "{\"a\":\"\\udc00\"}", "{\"a\":\"\\ud800\\u0041\"}", "{\"a\":\"tab\there\"}",
-           "{\"a\":\"unterminated}", "{\"a\":\"\\",
+           "",
+           "{",
+           "}",
+           "[]",
+           "\"x\"",
+           "{\"a\":1,}",
+           "{\"a\":1 \"b\":2}",
+           "{\"a\" 1}",
+           "{a:1}",
+           "{'a':1}",
+           "{\"a\":1}x",
+           "{\"a\":1}{}",
+           "{\"a\":true}",
+           "{\"a\":null}",
+           "{\"a\":{}}",
+           "{\"a\":[1]}",
+           "{\"a\":[[]]}",
+           "{\"a\":[\"x\",]}",
+           "{\"a\":1.5}",
+           "{\"a\":1e3}",
+           "{\"a\":01}",
+           "{\"a\":-}",
+           "{\"a\":+1}",
+           "{\"a\":9007199254740993}",
+           "{\"a\":1,\"a\":2}",
+           "{\"a\":\"\\x\"}",
+           "{\"a\":\"\\u12\"}",
+           "{\"a\":\"\\ud800\"}",
+           "{\"a\":\"\\udc00\"}",
+           "{\"a\":\"\\ud800\\u0041\"}",
+           "{\"a\":\"tab\there\"}",
+           "{\"a\":\"unterminated}",
+           "{\"a\":\"\\",
        })
     EXPECT_FALSE(json::parse_object(bad)) << bad;
   EXPECT_FALSE(json::parse_object(std::string_view("{\"a\":\"\0\"}", 8)));
@@ -79,9 +106,14 @@ TEST(ClaimsJson, SurvivesRandomMutationsOfAValidObject) {
     for (int e = 0; e < edits && !s.empty(); ++e) {
       const std::size_t at = rng() % s.size();
       switch (rng() % 3) {
-        case 0: s[at] = alphabet[rng() % alphabet.size()]; break;
-        case 1: s.erase(at, 1); break;
-        default: s.insert(at, 1, alphabet[rng() % alphabet.size()]);
+        case 0:
+          s[at] = alphabet[rng() % alphabet.size()];
+          break;
+        case 1:
+          s.erase(at, 1);
+          break;
+        default:
+          s.insert(at, 1, alphabet[rng() % alphabet.size()]);
       }
     }
     (void)json::parse_object(s);  // must not crash, leak or trip a sanitizer

@@ -18,8 +18,7 @@ TEST(Crypto, RandomBytesHaveTheAskedLengthAndDiffer) {
 TEST(Crypto, RandomTokenIsUnpaddedBase64url) {
   const std::string t = random_token(32);
   EXPECT_EQ(t.size(), 43u);
-  EXPECT_EQ(t.find_first_not_of(
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+  EXPECT_EQ(t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
             std::string::npos);
   EXPECT_EQ(base64url_decode(t)->size(), 32u);
 }
@@ -86,14 +85,14 @@ TEST(Crypto, Base64urlRoundTripsEveryLength) {
 }
 
 TEST(Crypto, Base64urlDecodeIsStrict) {
-  EXPECT_FALSE(base64url_decode("Zg=="));   // padding
+  EXPECT_FALSE(base64url_decode("Zg=="));    // padding
   EXPECT_FALSE(base64url_decode("Zm9v+g"));  // standard alphabet, not url
   EXPECT_FALSE(base64url_decode("Zm9v/g"));
   EXPECT_FALSE(base64url_decode("Zm 9v"));  // space
   EXPECT_FALSE(base64url_decode("Z"));      // impossible length
   EXPECT_FALSE(base64url_decode("Zm9vY"));
-  EXPECT_FALSE(base64url_decode("Zh"));     // non-zero unused bits: a second spelling of "f"
-  EXPECT_FALSE(base64url_decode("Zm9"));    // "fo" is Zm8
+  EXPECT_FALSE(base64url_decode("Zh"));   // non-zero unused bits: a second spelling of "f"
+  EXPECT_FALSE(base64url_decode("Zm9"));  // "fo" is Zm8
   EXPECT_FALSE(base64url_decode(std::string_view("Zm\0v", 4)));
   EXPECT_TRUE(base64url_decode(""));
 }

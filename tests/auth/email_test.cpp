@@ -16,8 +16,8 @@ TEST(Email, IsTrimmedAndLowercased) {
 }
 
 TEST(Email, NeedsExactlyOneAtAndBothParts) {
-  for (const char* bad : {"", "   ", "alice", "alice@", "@example.com", "a@b@example.com",
-                          "alice@@example.com"})
+  for (const char* bad :
+       {"", "   ", "alice", "alice@", "@example.com", "a@b@example.com", "alice@@example.com"})
     EXPECT_FALSE(normalize_email(bad)) << bad;
 }
 
@@ -50,7 +50,8 @@ TEST(Email, RefusesSpacesControlsAndNonAscii) {
 TEST(Email, TotalLengthIsAtMost254) {
   // 64 + 1 + 189 = 254 characters: labels of 45, 45, 45 and 47, then ".com".
   const std::string label(45, 'd');
-  const std::string domain = label + "." + label + "." + label + "." + std::string(47, 'e') + ".com";
+  const std::string domain =
+      label + "." + label + "." + label + "." + std::string(47, 'e') + ".com";
   const std::string ok = std::string(64, 'a') + "@" + domain;
   ASSERT_EQ(ok.size(), 254u);
   EXPECT_TRUE(normalize_email(ok));

@@ -127,7 +127,8 @@ TEST(LoginCodes, PerIpLimitGivesRetryAfterAndSparesTheEmailsAllowance) {
     EXPECT_EQ(code_of(codes.issue(kAnn, kIp, kT0 + 10'000, &retry)), ErrorCode::RateLimited);
   EXPECT_EQ(retry, 20'000);
   // Ann's own allowance (3) was not touched by the refused requests.
-  for (int i = 0; i < 3; ++i) EXPECT_TRUE(codes.issue(kAnn, "198.51.100." + std::to_string(i), kT0 + 10'000));
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(codes.issue(kAnn, "198.51.100." + std::to_string(i), kT0 + 10'000));
 }
 
 TEST(LoginCodes, ExpiredCodesAreDroppedAndMemoryIsBounded) {

@@ -27,9 +27,9 @@ TEST(MailMessage, AddressOfAcceptsBareAndNamedMailboxes) {
 }
 
 TEST(MailMessage, RenderWritesTheHeadersAndACrlfBody) {
-  const std::string m = ok(mail::render("Cxmpute <noreply@cxmpute.cloud>", "ann@example.com",
-                                        "Your login code", "Code: 123456\nBye\r\n.\n", 0,
-                                        "<id@cxmpute.cloud>"));
+  const std::string m =
+      ok(mail::render("Cxmpute <noreply@cxmpute.cloud>", "ann@example.com", "Your login code",
+                      "Code: 123456\nBye\r\n.\n", 0, "<id@cxmpute.cloud>"));
   EXPECT_EQ(m,
             "Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n"
             "From: Cxmpute <noreply@cxmpute.cloud>\r\n"

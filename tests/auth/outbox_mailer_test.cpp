@@ -42,15 +42,16 @@ TEST(OutboxMailer, WritesEachMessageToItsOwnFile) {
   EXPECT_EQ(first.substr(0, 13).find_first_not_of("0123456789"), std::string::npos) << first;
   EXPECT_EQ(first[13], '-') << first;
   EXPECT_TRUE(first.ends_with(".eml")) << first;
-  const bool ann_first = first.ends_with("-1-ann@example.com.eml") ||
-                         first.ends_with("-2-ann@example.com.eml");
+  const bool ann_first =
+      first.ends_with("-1-ann@example.com.eml") || first.ends_with("-2-ann@example.com.eml");
   const std::string ann = ann_first ? slurp(files[0]) : slurp(files[1]);
   EXPECT_NE(ann.find("To: ann@example.com\r\n"), std::string::npos) << ann;
   EXPECT_NE(ann.find("Subject: Your login code\r\n"), std::string::npos);
   EXPECT_NE(ann.find("From: Cxmpute <noreply@cxmpute.cloud>\r\n"), std::string::npos);
   EXPECT_TRUE(ann.ends_with("\r\n\r\n123456\r\n"));
   const std::string second = files[1].filename().string();
-  EXPECT_TRUE(second.ends_with("-bob_x@example.com.eml") || first.ends_with("-bob_x@example.com.eml"));
+  EXPECT_TRUE(second.ends_with("-bob_x@example.com.eml") ||
+              first.ends_with("-bob_x@example.com.eml"));
 }
 
 TEST(OutboxMailer, RefusesHeaderInjection) {

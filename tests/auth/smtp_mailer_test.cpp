@@ -11,9 +11,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <chrono>
 #include <cstdlib>
-#include <fcntl.h>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -72,8 +72,8 @@ class SmtpSink {
     const std::string listen = "127.0.0.1:" + std::to_string(port_);
     const std::string maildir = (dir_ / "maildir").string();
     const std::string log = (dir_ / "aiosmtpd.log").string();
-    std::vector<std::string> args{kPython, "-m", "aiosmtpd", "-n", "-l", listen,
-                                  "-c", "aiosmtpd.handlers.Mailbox", maildir};
+    std::vector<std::string> args{
+        kPython, "-m", "aiosmtpd", "-n", "-l", listen, "-c", "aiosmtpd.handlers.Mailbox", maildir};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -146,7 +146,8 @@ SmtpOptions plain(std::uint16_t port) {
 }
 
 TEST(SmtpMailer, DeliversAMessageToARealSmtpServer) {
-  if (!have_aiosmtpd()) GTEST_SKIP() << "python3 aiosmtpd is not installed (apt install python3-aiosmtpd)";
+  if (!have_aiosmtpd())
+    GTEST_SKIP() << "python3 aiosmtpd is not installed (apt install python3-aiosmtpd)";
   SmtpSink sink;
   ASSERT_TRUE(sink.wait_ready()) << "aiosmtpd did not start:\n" << sink.log();
   SmtpMailer mailer(plain(sink.port()));
@@ -166,7 +167,8 @@ TEST(SmtpMailer, DeliversAMessageToARealSmtpServer) {
 }
 
 TEST(SmtpMailer, StartTlsIsRequiredNotOptional) {
-  if (!have_aiosmtpd()) GTEST_SKIP() << "python3 aiosmtpd is not installed (apt install python3-aiosmtpd)";
+  if (!have_aiosmtpd())
+    GTEST_SKIP() << "python3 aiosmtpd is not installed (apt install python3-aiosmtpd)";
   SmtpSink sink;  // offers no STARTTLS
   ASSERT_TRUE(sink.wait_ready()) << "aiosmtpd did not start:\n" << sink.log();
   SmtpOptions o = plain(sink.port());

@@ -39,8 +39,7 @@ std::string forge(std::string_view header, std::string_view claims, const std::s
 
 const std::string kHeader = R"({"alg":"HS256","typ":"JWT"})";
 std::string claims(std::int64_t exp) {
-  return R"({"sub":"alice","roles":["trader"],"iat":1700000000,"exp":)" + std::to_string(exp) +
-         "}";
+  return R"({"sub":"alice","roles":["trader"],"iat":1700000000,"exp":)" + std::to_string(exp) + "}";
 }
 
 TEST(Tokens, IssuedTokenIsAStandardJwt) {
@@ -87,8 +86,8 @@ TEST(Tokens, TokenFromAnotherKeyIsRefused) {
 TEST(Tokens, TamperedPayloadIsRefused) {
   TokenSigner signer(kSecret);
   const auto p = parts(signer.issue("alice", {}, kT0));
-  const std::string evil = base64url_encode(
-      R"({"sub":"alice","roles":["admin"],"iat":1700000000,"exp":1700000900})");
+  const std::string evil =
+      base64url_encode(R"({"sub":"alice","roles":["admin"],"iat":1700000000,"exp":1700000900})");
   EXPECT_EQ(code_of(signer.verify(p[0] + "." + evil + "." + p[2], kT0)),
             ErrorCode::Unauthenticated);
 }
@@ -112,9 +111,9 @@ TEST(Tokens, AlgNoneAndOtherAlgorithmsAreRefused) {
   EXPECT_EQ(code_of(signer.verify(base64url_encode(R"({"alg":"none"})") + "." + c + ".", kT0)),
             ErrorCode::Unauthenticated);
   // Even correctly HMAC-signed, any other header is refused.
-  for (const char* h : {R"({"alg":"HS512","typ":"JWT"})", R"({"alg":"hs256"})",
-                        R"({"typ":"JWT"})", R"({"alg":"HS256","typ":"JWS"})",
-                        R"({"alg":"HS256","crit":["exp"]})", R"({"alg":["HS256"]})"})
+  for (const char* h : {R"({"alg":"HS512","typ":"JWT"})", R"({"alg":"hs256"})", R"({"typ":"JWT"})",
+                        R"({"alg":"HS256","typ":"JWS"})", R"({"alg":"HS256","crit":["exp"]})",
+                        R"({"alg":["HS256"]})"})
     EXPECT_EQ(code_of(signer.verify(forge(h, claims(1'800'000'000), kSecret), kT0)),
               ErrorCode::Unauthenticated)
         << h;
@@ -137,10 +136,12 @@ TEST(Tokens, MalformedShapesAreRefused) {
 TEST(Tokens, SignedButIncompleteClaimsAreRefused) {
   TokenSigner signer(kSecret);
   for (const char* c :
-       {R"({"roles":[],"iat":1,"exp":1800000000})", R"({"sub":"","roles":[],"iat":1,"exp":1800000000})",
+       {R"({"roles":[],"iat":1,"exp":1800000000})",
+        R"({"sub":"","roles":[],"iat":1,"exp":1800000000})",
         R"({"sub":"a","iat":1,"exp":1800000000})", R"({"sub":"a","roles":[],"exp":1800000000})",
         R"({"sub":"a","roles":[],"iat":1})", R"({"sub":"a","roles":[],"iat":1,"exp":"1800000000"})",
-        R"({"sub":"a","roles":"admin","iat":1,"exp":1800000000})", R"({"sub":7,"roles":[],"iat":1,"exp":1800000000})",
+        R"({"sub":"a","roles":"admin","iat":1,"exp":1800000000})",
+        R"({"sub":7,"roles":[],"iat":1,"exp":1800000000})",
         R"({"sub":"a","roles":[],"iat":1,"exp":1800000000.5})", R"(not json)"})
     EXPECT_EQ(code_of(signer.verify(forge(kHeader, c, kSecret), kT0)), ErrorCode::Unauthenticated)
         << c;

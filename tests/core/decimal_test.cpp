@@ -505,7 +505,8 @@ TEST(MulDiv, MatchesExactArithmeticOnRandomOperands) {
 TEST(Divisor, AgreesWithTheModuloOperatorEverywhereItIsCheckedOn) {
   for (std::int64_t d : {1, 2, 3, 5, 6, 7, 10, 12, 25, 64, 100, 1000, 12345, 1'000'000'007}) {
     cx::Divisor div(d);
-    for (std::int64_t x = -3000; x <= 3000; ++x) ASSERT_EQ(div.divides(x), x % d == 0) << x << " " << d;
+    for (std::int64_t x = -3000; x <= 3000; ++x)
+      ASSERT_EQ(div.divides(x), x % d == 0) << x << " " << d;
     for (std::int64_t x : {INT64_MAX, INT64_MAX - 1, INT64_MIN + 1, std::int64_t{1} << 62})
       ASSERT_EQ(div.divides(x), x % d == 0) << x << " " << d;
   }

@@ -17,13 +17,36 @@ inline constexpr TraderId carol = 3;
 /// Fluent builder over NewOrder.
 struct O {
   NewOrder o;
-  O& ioc() { o.tif = TimeInForce::IOC; return *this; }
-  O& fok() { o.tif = TimeInForce::FOK; return *this; }
-  O& gtt(Timestamp at) { o.tif = TimeInForce::GTT; o.expire_at = at; return *this; }
-  O& post_only() { o.post_only = true; return *this; }
-  O& cid(ClientOrderId c) { o.client_id = c; return *this; }
-  O& stp(SelfTradePrevention s) { o.stp = s; return *this; }
-  O& stop(Price trigger) { o.trigger_kind = TriggerKind::Stop; o.trigger = trigger; return *this; }
+  O& ioc() {
+    o.tif = TimeInForce::IOC;
+    return *this;
+  }
+  O& fok() {
+    o.tif = TimeInForce::FOK;
+    return *this;
+  }
+  O& gtt(Timestamp at) {
+    o.tif = TimeInForce::GTT;
+    o.expire_at = at;
+    return *this;
+  }
+  O& post_only() {
+    o.post_only = true;
+    return *this;
+  }
+  O& cid(ClientOrderId c) {
+    o.client_id = c;
+    return *this;
+  }
+  O& stp(SelfTradePrevention s) {
+    o.stp = s;
+    return *this;
+  }
+  O& stop(Price trigger) {
+    o.trigger_kind = TriggerKind::Stop;
+    o.trigger = trigger;
+    return *this;
+  }
   O& take_profit(Price trigger) {
     o.trigger_kind = TriggerKind::TakeProfit;
     o.trigger = trigger;
@@ -45,26 +68,46 @@ inline O order(TraderId t, Side side, Price price, Qty qty) {
   b.o.qty = qty;
   return b;
 }
-inline O buy(TraderId t, Price price, Qty qty) { return order(t, Side::Buy, price, qty); }
-inline O sell(TraderId t, Price price, Qty qty) { return order(t, Side::Sell, price, qty); }
+inline O buy(TraderId t, Price price, Qty qty) {
+  return order(t, Side::Buy, price, qty);
+}
+inline O sell(TraderId t, Price price, Qty qty) {
+  return order(t, Side::Sell, price, qty);
+}
 
 /// A book plus the events of the last command.
 struct Story {
   explicit Story(BookSpec spec = BookSpec{7, 1, 1, 1}) : book(spec) {}
 
-  OrderId place(const NewOrder& o) { ev.clear(); return book.place(o, now, ev); }
-  bool cancel(TraderId t, OrderId id) { ev.clear(); return book.cancel(t, id, now, ev); }
+  OrderId place(const NewOrder& o) {
+    ev.clear();
+    return book.place(o, now, ev);
+  }
+  bool cancel(TraderId t, OrderId id) {
+    ev.clear();
+    return book.cancel(t, id, now, ev);
+  }
   bool cancel_cid(TraderId t, ClientOrderId c) {
     ev.clear();
     return book.cancel_by_client_id(t, c, now, ev);
   }
-  std::size_t cancel_all(TraderId t) { ev.clear(); return book.cancel_all(t, now, ev); }
+  std::size_t cancel_all(TraderId t) {
+    ev.clear();
+    return book.cancel_all(t, now, ev);
+  }
   bool amend(TraderId t, OrderId id, Price p, Qty q) {
     ev.clear();
     return book.amend(AmendRequest{t, id, 0, p, q}, now, ev);
   }
-  void mark(Price p) { ev.clear(); book.on_price(p, now, ev); }
-  void at(Timestamp t) { ev.clear(); now = t; book.advance_time(now, ev); }
+  void mark(Price p) {
+    ev.clear();
+    book.on_price(p, now, ev);
+  }
+  void at(Timestamp t) {
+    ev.clear();
+    now = t;
+    book.advance_time(now, ev);
+  }
 
   std::vector<Event> of(EventType type) const {
     std::vector<Event> r;

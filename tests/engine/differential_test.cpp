@@ -101,12 +101,11 @@ std::string sv(std::string_view s) {
 }
 
 std::string describe(const Event& e) {
-  return format("%-9s %s %-24s mkt=%u trader=%u id=%#" PRIx64 " px=%" PRId64
-                " qty=%" PRId64 " rem=%" PRId64 " maker=%#" PRIx64 "/%u mrem=%" PRId64
-                " count=%u",
+  return format("%-9s %s %-24s mkt=%u trader=%u id=%#" PRIx64 " px=%" PRId64 " qty=%" PRId64
+                " rem=%" PRId64 " maker=%#" PRIx64 "/%u mrem=%" PRId64 " count=%u",
                 event_name(e.type), sv(to_string(e.side)).c_str(), sv(to_string(e.reason)).c_str(),
-                e.market, e.trader, e.order_id, e.price, e.qty, e.remaining,
-                e.maker_id, e.maker_trader, e.maker_remaining, e.count);
+                e.market, e.trader, e.order_id, e.price, e.qty, e.remaining, e.maker_id,
+                e.maker_trader, e.maker_remaining, e.count);
 }
 
 // Every field is compared, including the ones the book must leave at zero.
@@ -114,8 +113,8 @@ static_assert(sizeof(Event) == 72, "Event changed: add the new fields to same() 
 
 bool same(const Event& a, const Event& b) {
   return a.type == b.type && a.side == b.side && a.reason == b.reason && a.market == b.market &&
-         a.trader == b.trader && a.order_id == b.order_id && a.price == b.price &&
-         a.qty == b.qty && a.remaining == b.remaining && a.maker_id == b.maker_id &&
+         a.trader == b.trader && a.order_id == b.order_id && a.price == b.price && a.qty == b.qty &&
+         a.remaining == b.remaining && a.maker_id == b.maker_id &&
          a.maker_trader == b.maker_trader && a.count == b.count &&
          a.maker_remaining == b.maker_remaining && a.mode == b.mode && a.reserved == b.reserved;
 }

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <string>
 
-#include "engine/exchange.hpp"
 #include "engine/book_dsl.hpp"
+#include "engine/exchange.hpp"
 
 namespace cx::engine::testing {
 

@@ -86,12 +86,14 @@ struct Sim {
       return PlaceOrder{m, o, cid};
     }
     if (r < 70 && !ids.empty()) {
-      OrderId id = ids[static_cast<std::size_t>(pick(0, static_cast<std::int64_t>(ids.size()) - 1))];
+      OrderId id =
+          ids[static_cast<std::size_t>(pick(0, static_cast<std::int64_t>(ids.size()) - 1))];
       return CancelOrder{mode, t, pick(0, 4) == 0 ? 0 : id,
                          pick(0, 1) ? "c" + std::to_string(pick(0, 30)) : std::string{}};
     }
     if (r < 82 && !ids.empty()) {
-      OrderId id = ids[static_cast<std::size_t>(pick(0, static_cast<std::int64_t>(ids.size()) - 1))];
+      OrderId id =
+          ids[static_cast<std::size_t>(pick(0, static_cast<std::int64_t>(ids.size()) - 1))];
       AmendRequest a{t, id, 0, pick(0, 2) ? pick(95, 105) * 1'00 : 0,
                      pick(0, 1) ? pick(1, 20) * 1'000 : 0};
       return AmendOrder{mode, m, a, {}};
@@ -116,7 +118,9 @@ struct Sim {
   }
 };
 
-int commands_per_seed() { return std::getenv("CX_SANITIZED") ? 5'000 : 60'000; }
+int commands_per_seed() {
+  return std::getenv("CX_SANITIZED") ? 5'000 : 60'000;
+}
 
 TEST(ExchangeRandom, ConservationHoldsAfterEveryCommand) {
   for (std::uint64_t seed = 1; seed <= 6; ++seed) {
@@ -144,7 +148,9 @@ TEST(ExchangeRandom, ConservationHoldsAfterEveryCommand) {
   }
 }
 
-bool same(const ExEvent& a, const ExEvent& b) { return std::memcmp(&a, &b, sizeof(ExEvent)) == 0; }
+bool same(const ExEvent& a, const ExEvent& b) {
+  return std::memcmp(&a, &b, sizeof(ExEvent)) == 0;
+}
 
 /// The command as the journal would give it back: encoded, then decoded.
 CommandBody through_journal_codec(const CommandBody& body, SeqNo seq, Timestamp ts) {

@@ -8,8 +8,8 @@ namespace {
 
 using namespace cx::engine::testing;
 
-constexpr Amount kUsdc = 1'000'000;     // one USDC in units
-constexpr Amount kSats = 100'000'000;   // one sBTC in units
+constexpr Amount kUsdc = 1'000'000;    // one USDC in units
+constexpr Amount kSats = 100'000'000;  // one sBTC in units
 
 struct ExchangeTest : ::testing::Test {
   Venue v{ExchangeConfig{.paper_grant = 0}};
@@ -428,7 +428,6 @@ TEST(ExchangePaper, ASelfTradeCountsItsVolumeOnce) {
   v.place(m, buy(a, 100'00, 1'0000).stp(SelfTradePrevention::None));
   EXPECT_EQ(v.x.account(Mode::Paper, a).volume, 100 * kUsdc);
 }
-
 
 }  // namespace
 }  // namespace cx::engine

@@ -44,8 +44,8 @@ inline engine::Command stream_command(std::uint64_t seed, SeqNo seq) {
       c.body = PlaceOrder{market, o, take(2) ? "c" + std::to_string(seq) : std::string{}};
     } else if (r < 90) {
       const SeqNo back = 1 + static_cast<SeqNo>(take(200));
-      c.body = CancelOrder{Mode::Paper, trader, 0,
-                           "c" + std::to_string(seq > back ? seq - back : 1)};
+      c.body =
+          CancelOrder{Mode::Paper, trader, 0, "c" + std::to_string(seq > back ? seq - back : 1)};
     } else if (r < 95) {
       c.body = CancelAll{Mode::Paper, trader, std::nullopt};
     } else {
