@@ -21,7 +21,7 @@ std::string six_digits(std::uint32_t v) {
 
 }  // namespace
 
-LoginCodes::LoginCodes(LoginCodeOptions options)
+LoginCodes::LoginCodes(const LoginCodeOptions& options)
     : opt_(options),
       key_(random_bytes(32)),
       per_email_(options.per_email_burst, options.per_email_refill_ms, options.max_limiter_keys),

@@ -35,7 +35,7 @@ class LoginCodes {
  public:
   /// Throws std::invalid_argument for nonsensical options (ttl or attempts below 1, or limits
   /// the RateLimiter refuses).
-  explicit LoginCodes(LoginCodeOptions options = {});
+  explicit LoginCodes(const LoginCodeOptions& options = {});
 
   /// A fresh code for `email` (already normalised by the caller, see normalize_email) asked
   /// from client address `ip` at `now`: six decimal digits, uniform over 000000-999999. It

@@ -18,7 +18,7 @@ std::int64_t to_seconds(Timestamp ms) noexcept {
   return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
 }
 
-Result<AccessClaims> refuse(std::string why) {
+Result<AccessClaims> refuse(const std::string& why) {
   return fail(ErrorCode::Unauthenticated, "invalid access token: " + why);
 }
 
