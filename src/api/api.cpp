@@ -127,18 +127,18 @@ std::string Api::cid_key(TraderId trader, engine::Mode mode, std::string_view ci
 
 // ---------------------------------------------------------------- authentication
 
-void Api::note_key_use(std::string_view secret) {
+void Api::note_key_use(const std::string& prefix, std::string_view secret) {
   // lastUsedAt is written at most once a minute per key: one store write, not one per request.
   constexpr Timestamp kEveryMs = 60'000;
   const Timestamp t = now();
-  const std::string hash = auth::sha256_hex(secret);
   {
     std::lock_guard lk(key_use_mutex_);
-    auto [it, fresh] = key_used_.try_emplace(hash, t);
+    auto [it, fresh] = key_used_.try_emplace(prefix, t);
     if (!fresh && t - it->second < kEveryMs) return;
     it->second = t;
     if (key_used_.size() > 100'000) key_used_.clear();  // a bound; forgetting only costs a write
   }
+  const std::string hash = auth::sha256_hex(secret);
   (void)with_store([&](store::ReadStore& st) { return st.touch_api_key(hash, t); });
 }
 
@@ -181,7 +181,7 @@ Result<Principal> Api::authenticate(const net::Request& req, bool allow_trader_k
         return auth::authenticate_key(*secret, store::KeyKind::TraderAk, keys_, st);
       });
       if (!key) return std::unexpected(key.error());
-      note_key_use(*secret);
+      note_key_use(key->prefix, *secret);
       return Principal{std::move(key->user_id), {}};
     }
   }

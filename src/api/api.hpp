@@ -95,10 +95,17 @@ class Api {
   Result<Principal> authenticate(const net::Request& req, bool allow_trader_key);
   Result<Principal> session_principal(const net::Request& req);
   std::optional<net::Response> limited(const net::Request& req, std::string_view key);
-  /// Records the key's last use in the store, at most once a minute per key.
-  void note_key_use(std::string_view secret);
+  /// Records the key's last use in the store, at most once a minute per key (by its prefix;
+  /// the hash is computed only when a write is due).
+  void note_key_use(const std::string& prefix, std::string_view secret);
   std::mutex key_use_mutex_;
   std::unordered_map<std::string, Timestamp> key_used_;
+
+  /// Before a read-store query: waits (at most 2 s) until the store holds every command that was
+  /// durable when the request arrived, so a read that follows a write sees it.
+  void read_your_writes() const {
+    (void)engine_.wait_projected(engine_.durable_seq(), std::chrono::milliseconds(2000));
+  }
 
   void add_public_routes(net::Router& r);
   void add_trading_routes(net::Router& r);

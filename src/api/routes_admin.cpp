@@ -12,25 +12,6 @@ namespace cx::api {
 
 namespace json = boost::json;
 
-namespace {
-
-std::optional<net::Response> first_rejection(const CommandResult& r) {
-  for (const json::value& v : r.events) {
-    const json::object& o = v.as_object();
-    if (o.at("event").as_string() != "rejected") continue;
-    const std::string reason(o.at("reason").as_string());
-    const std::string cls(o.at("reasonClass").as_string());
-    const unsigned status = cls == "MALFORMED"   ? 400
-                            : cls == "NOT_FOUND" ? 404
-                            : cls == "CONFLICT"  ? 409
-                                                 : 422;
-    return error_response(status, reason, "rejected: " + reason);
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
 void Api::add_admin_routes(net::Router& r) {
   auto admin = [this](const net::Request& req) -> Result<Principal> {
     auto who = session_principal(req);
@@ -51,7 +32,7 @@ void Api::add_admin_routes(net::Router& r) {
                 cmd.erase("ts");
                 submit(json::serialize(cmd), reply,
                        [](CommandResult& res, const engine::Exchange& x) {
-                         if (auto bad = first_rejection(res)) return std::move(*bad);
+                         if (auto bad = rejection_response(res)) return std::move(*bad);
                          for (const engine::ExEvent& e : res.raw) {
                            if (e.type == engine::EventType::MarketCreated) {
                              return json_response(market_json(x, x.market(e.market)), 201);
@@ -83,7 +64,7 @@ void Api::add_admin_routes(net::Router& r) {
         }
         json::object cmd{{"cmd", cmd_name}, {"mode", mode_name(*mode)}, {"market", market}};
         submit(json::serialize(cmd), reply, [](CommandResult& res, const engine::Exchange&) {
-          if (auto bad = first_rejection(res)) return std::move(*bad);
+          if (auto bad = rejection_response(res)) return std::move(*bad);
           return json_response(json::object{{"events", res.events}});
         });
       });
@@ -106,7 +87,7 @@ void Api::add_admin_routes(net::Router& r) {
                 submit(
                     json::serialize(cmd), reply,
                     [](CommandResult& res, const engine::Exchange&) {
-                      if (auto bad = first_rejection(res)) return std::move(*bad);
+                      if (auto bad = rejection_response(res)) return std::move(*bad);
                       return json_response(json::object{{"events", res.events}});
                     },
                     [trader](const engine::Exchange& x) -> std::optional<CommandResult> {

@@ -183,7 +183,7 @@ void Api::add_public_routes(net::Router& r) {
     if (!from) return error_response(from.error());
     auto to = int_param(req, "to", -1, 0, INT64_MAX);
     if (!to) return error_response(to.error());
-    (void)engine_.wait_projected(engine_.durable_seq(), std::chrono::milliseconds(2000));
+    read_your_writes();
     auto res = with_store([&](store::ReadStore& st) -> Result<json::object> {
       auto m = st.market_by_symbol(*mode, *symbol);
       if (!m) return std::unexpected(m.error());
@@ -219,7 +219,7 @@ void Api::add_public_routes(net::Router& r) {
     if (!limit) return error_response(limit.error());
     auto cursor = int_param(req, "cursor", 0, 0, INT64_MAX);
     if (!cursor) return error_response(cursor.error());
-    (void)engine_.wait_projected(engine_.durable_seq(), std::chrono::milliseconds(2000));
+    read_your_writes();
     auto res = with_store([&](store::ReadStore& st) -> Result<json::object> {
       auto m = st.market_by_symbol(*mode, *symbol);
       if (!m) return std::unexpected(m.error());

@@ -31,22 +31,6 @@ json::object placement(const json::object& body, const std::string& trader) {
   return o;
 }
 
-/// The first rejection among the events, as an HTTP error.
-std::optional<net::Response> rejection(const CommandResult& r) {
-  for (const json::value& v : r.events) {
-    const json::object& o = v.as_object();
-    if (o.at("event").as_string() != "rejected") continue;
-    const std::string reason(o.at("reason").as_string());
-    const std::string cls(o.at("reasonClass").as_string());
-    unsigned status = 422;
-    if (cls == "MALFORMED") status = 400;
-    if (cls == "NOT_FOUND") status = 404;
-    if (cls == "CONFLICT") status = 409;
-    return error_response(status, reason, "rejected: " + reason);
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 void Api::add_trading_routes(net::Router& r) {
@@ -61,7 +45,6 @@ void Api::add_trading_routes(net::Router& r) {
     if (!mode) return reply(error_response(mode.error()));
     json::object cmd = placement(*body, who->user_id);
     const std::string cid = string_field(*body, "clientOrderId").value_or("");
-    const std::string market = string_field(*body, "market").value_or("");
     // A client order id that was already used returns the original order: first from the read
     // store (orders it holds), then, on the engine thread, from orders not yet projected.
     if (!cid.empty()) {
@@ -99,11 +82,10 @@ void Api::add_trading_routes(net::Router& r) {
           if (res.duplicate_of) {
             return net::Response::json(200, R"({"duplicate":true,"order":)" + res.note + "}");
           }
-          if (auto bad = rejection(res)) return std::move(*bad);
+          if (auto bad = rejection_response(res)) return std::move(*bad);
           return json_response(placement_result_json(res, x), 201);
         },
         std::move(guard));
-    (void)market;
   };
   r.add_async(net::Method::Post, "/api/orders", place);
   r.add_async(net::Method::Post, "/api/v1/trade", place);
@@ -153,7 +135,7 @@ void Api::add_trading_routes(net::Router& r) {
                          {"trader", who->user_id},
                          {"commands", std::move(commands)}};
         submit(json::serialize(cmd), reply, [](CommandResult& res, const engine::Exchange& x) {
-          if (auto bad = rejection(res)) return std::move(*bad);
+          if (auto bad = rejection_response(res)) return std::move(*bad);
           return json_response(placement_result_json(res, x), 201);
         });
       });
@@ -172,7 +154,7 @@ void Api::add_trading_routes(net::Router& r) {
                                  {"orderId", std::string(*req.param("orderId"))}};
                 submit(json::serialize(cmd), reply,
                        [](CommandResult& res, const engine::Exchange&) {
-                         if (auto bad = rejection(res)) return std::move(*bad);
+                         if (auto bad = rejection_response(res)) return std::move(*bad);
                          json::array cancelled;
                          for (const json::value& v : res.events) {
                            if (v.as_object().at("event").as_string() == "cancelled")
@@ -194,7 +176,7 @@ void Api::add_trading_routes(net::Router& r) {
             {"cmd", "cancelAll"}, {"mode", mode_name(*mode)}, {"trader", who->user_id}};
         if (auto m = req.query_value("market")) cmd["market"] = *m;
         submit(json::serialize(cmd), reply, [](CommandResult& res, const engine::Exchange&) {
-          if (auto bad = rejection(res)) return std::move(*bad);
+          if (auto bad = rejection_response(res)) return std::move(*bad);
           json::array cancelled;
           for (const json::value& v : res.events) {
             if (v.as_object().at("event").as_string() == "cancelled") cancelled.push_back(v);
@@ -225,7 +207,7 @@ void Api::add_trading_routes(net::Router& r) {
           error_response(400, "INVALID_ARGUMENT", "an amend names a price, a qty or both"));
     }
     submit(json::serialize(cmd), reply, [](CommandResult& res, const engine::Exchange&) {
-      if (auto bad = rejection(res)) return std::move(*bad);
+      if (auto bad = rejection_response(res)) return std::move(*bad);
       json::array amended;
       for (const json::value& v : res.events) {
         const auto& kind = v.as_object().at("event").as_string();
@@ -274,7 +256,7 @@ void Api::add_trading_routes(net::Router& r) {
       return reply(error_response(400, "INVALID_ARGUMENT",
                                   "status must be open, history, all or an order status"));
     }
-    (void)engine_.wait_projected(engine_.durable_seq(), std::chrono::milliseconds(2000));
+    read_your_writes();
     auto page = with_store([&](store::ReadStore& st) -> Result<json::object> {
       auto tid = st.trader_id(who->user_id);
       if (!tid) return std::unexpected(tid.error());
@@ -303,32 +285,32 @@ void Api::add_trading_routes(net::Router& r) {
   });
 
   // ---- one order (own orders only; another's is 404) ----
-  r.add_async(
-      net::Method::Get, "/api/orders/{orderId}", [this](const net::Request& req, net::Reply reply) {
-        auto who = authenticate(req, true);
-        if (!who) return reply(error_response(who.error()));
-        if (auto l = limited(req, who->user_id)) return reply(std::move(*l));
-        std::uint64_t id = 0;
-        const std::string_view text = *req.param("orderId");
-        const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-        if (ec != std::errc{} || p != text.data() + text.size()) {
-          return reply(
-              error_response(400, "INVALID_ARGUMENT", "orderId must be a decimal integer"));
-        }
-        (void)engine_.wait_projected(engine_.durable_seq(), std::chrono::milliseconds(2000));
-        auto found = with_store([&](store::ReadStore& st) -> Result<json::object> {
-          auto o = st.order(id);
-          if (!o) return std::unexpected(o.error());
-          auto tid = st.trader_id(who->user_id);
-          if (!tid) return std::unexpected(tid.error());
-          if (!*o || !*tid || (*o)->trader != **tid) {
-            return fail(ErrorCode::NotFound, "no order " + std::string(text));
-          }
-          return order_record_json(**o);
-        });
-        if (!found) return reply(error_response(found.error()));
-        reply(json_response(*found));
-      });
+  r.add_async(net::Method::Get, "/api/orders/{orderId}",
+              [this](const net::Request& req, net::Reply reply) {
+                auto who = authenticate(req, true);
+                if (!who) return reply(error_response(who.error()));
+                if (auto l = limited(req, who->user_id)) return reply(std::move(*l));
+                std::uint64_t id = 0;
+                const std::string_view text = *req.param("orderId");
+                const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+                if (ec != std::errc{} || p != text.data() + text.size()) {
+                  return reply(
+                      error_response(400, "INVALID_ARGUMENT", "orderId must be a decimal integer"));
+                }
+                read_your_writes();
+                auto found = with_store([&](store::ReadStore& st) -> Result<json::object> {
+                  auto o = st.order(id);
+                  if (!o) return std::unexpected(o.error());
+                  auto tid = st.trader_id(who->user_id);
+                  if (!tid) return std::unexpected(tid.error());
+                  if (!*o || !*tid || (*o)->trader != **tid) {
+                    return fail(ErrorCode::NotFound, "no order " + std::string(text));
+                  }
+                  return order_record_json(**o);
+                });
+                if (!found) return reply(error_response(found.error()));
+                reply(json_response(*found));
+              });
 
   // ---- balances and positions (live, from the engine) ----
   r.add_async(net::Method::Get, "/api/balances", [this](const net::Request& req, net::Reply reply) {
@@ -356,54 +338,54 @@ void Api::add_trading_routes(net::Router& r) {
       });
 
   // ---- trade history (own fills) ----
-  r.add_async(
-      net::Method::Get, "/api/trades/history", [this](const net::Request& req, net::Reply reply) {
-        auto who = authenticate(req, true);
-        if (!who) return reply(error_response(who.error()));
-        auto mode = mode_of(req);
-        if (!mode) return reply(error_response(mode.error()));
-        auto limit =
-            int_param(req, "limit", 100, 1, static_cast<std::int64_t>(store::kMaxPageSize));
-        if (!limit) return reply(error_response(limit.error()));
-        auto cursor = int_param(req, "cursor", 0, 0, INT64_MAX);
-        if (!cursor) return reply(error_response(cursor.error()));
-        const std::string market(req.query_value("market").value_or(""));
-        (void)engine_.wait_projected(engine_.durable_seq(), std::chrono::milliseconds(2000));
-        auto page = with_store([&](store::ReadStore& st) -> Result<json::object> {
-          store::FillQuery q;
-          q.mode = *mode;
-          q.limit = static_cast<std::size_t>(*limit);
-          if (*cursor > 0) q.before = static_cast<std::uint64_t>(*cursor);
-          auto tid = st.trader_id(who->user_id);
-          if (!tid) return std::unexpected(tid.error());
-          if (!*tid) return json::object{{"fills", json::array{}}, {"next", nullptr}};
-          q.trader = **tid;
-          if (!market.empty()) {
-            auto m = st.market_by_symbol(q.mode, market);
-            if (!m) return std::unexpected(m.error());
-            if (!*m) return fail(ErrorCode::NotFound, "no market " + market);
-            q.market = (*m)->id;
-          }
-          auto p = st.fills(q);
-          if (!p) return std::unexpected(p.error());
-          json::array items;
-          for (const auto& f : p->items) items.push_back(fill_record_json(f));
-          json::object out{{"fills", std::move(items)}};
-          if (p->next) {
-            out["next"] = *p->next;
-          } else {
-            out["next"] = nullptr;
-          }
-          return out;
-        });
-        if (!page) return reply(error_response(page.error()));
-        reply(json_response(*page));
-      });
+  r.add_async(net::Method::Get, "/api/trades/history",
+              [this](const net::Request& req, net::Reply reply) {
+                auto who = authenticate(req, true);
+                if (!who) return reply(error_response(who.error()));
+                auto mode = mode_of(req);
+                if (!mode) return reply(error_response(mode.error()));
+                auto limit =
+                    int_param(req, "limit", 100, 1, static_cast<std::int64_t>(store::kMaxPageSize));
+                if (!limit) return reply(error_response(limit.error()));
+                auto cursor = int_param(req, "cursor", 0, 0, INT64_MAX);
+                if (!cursor) return reply(error_response(cursor.error()));
+                const std::string market(req.query_value("market").value_or(""));
+                read_your_writes();
+                auto page = with_store([&](store::ReadStore& st) -> Result<json::object> {
+                  store::FillQuery q;
+                  q.mode = *mode;
+                  q.limit = static_cast<std::size_t>(*limit);
+                  if (*cursor > 0) q.before = static_cast<std::uint64_t>(*cursor);
+                  auto tid = st.trader_id(who->user_id);
+                  if (!tid) return std::unexpected(tid.error());
+                  if (!*tid) return json::object{{"fills", json::array{}}, {"next", nullptr}};
+                  q.trader = **tid;
+                  if (!market.empty()) {
+                    auto m = st.market_by_symbol(q.mode, market);
+                    if (!m) return std::unexpected(m.error());
+                    if (!*m) return fail(ErrorCode::NotFound, "no market " + market);
+                    q.market = (*m)->id;
+                  }
+                  auto p = st.fills(q);
+                  if (!p) return std::unexpected(p.error());
+                  json::array items;
+                  for (const auto& f : p->items) items.push_back(fill_record_json(f));
+                  json::object out{{"fills", std::move(items)}};
+                  if (p->next) {
+                    out["next"] = *p->next;
+                  } else {
+                    out["next"] = nullptr;
+                  }
+                  return out;
+                });
+                if (!page) return reply(error_response(page.error()));
+                reply(json_response(*page));
+              });
 
   // ---- PAPER points (public, like the leaderboard) ----
   r.get("/api/trades/{traderId}/paper-points", [this](const net::Request& req) {
     const std::string name(*req.param("traderId"));
-    (void)engine_.wait_projected(engine_.durable_seq(), std::chrono::milliseconds(2000));
+    read_your_writes();
     auto res = with_store([&](store::ReadStore& st) -> Result<json::object> {
       auto tid = st.trader_id(name);
       if (!tid) return std::unexpected(tid.error());

@@ -28,6 +28,21 @@ std::string type_text(engine::OrderType type, engine::TriggerKind trigger) {
 
 }  // namespace
 
+std::optional<net::Response> rejection_response(const CommandResult& r) {
+  for (const json::value& v : r.events) {
+    const json::object& o = v.as_object();
+    if (o.at("event").as_string() != "rejected") continue;
+    const std::string reason(o.at("reason").as_string());
+    const std::string cls(o.at("reasonClass").as_string());
+    unsigned status = 422;
+    if (cls == "MALFORMED") status = 400;
+    if (cls == "NOT_FOUND") status = 404;
+    if (cls == "CONFLICT") status = 409;
+    return error_response(status, reason, "rejected: " + reason);
+  }
+  return std::nullopt;
+}
+
 json::object order_record_json(const store::OrderRecord& o) {
   json::object j{{"orderId", id_text(o.order_id)},
                  {"clientOrderId", o.client_order_id},

@@ -5,14 +5,20 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "api/engine_service.hpp"
 #include "engine/exchange.hpp"
+#include "net/http_types.hpp"
 #include "store/records.hpp"
 
 namespace cx::api {
+
+/// The first `rejected` event of a command, as an HTTP error: its reason is the code; the status
+/// follows its class (MALFORMED 400, NOT_FOUND 404, CONFLICT 409, otherwise 422).
+std::optional<net::Response> rejection_response(const CommandResult& r);
 
 boost::json::object order_record_json(const store::OrderRecord& o);
 boost::json::object fill_record_json(const store::FillRecord& f);
