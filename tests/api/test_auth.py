@@ -110,7 +110,9 @@ class LoginFlow(ServerTestCase):
         text = json.dumps(body)
         for k in u.keys.values():
             self.assertNotIn(k["secret"], text)
-            self.assertNotIn(k["secret"].rsplit("_", 1)[1], text)
+            # The random part after "cx_<prefix>_" (it may itself contain "_").
+            self.assertTrue(k["secret"].startswith("cx_" + k["prefix"] + "_"), k)
+            self.assertNotIn(k["secret"][len("cx_" + k["prefix"] + "_"):], text)
         self.assertEqual(sorted(k["prefix"] for k in body["keys"]),
                          sorted(k["prefix"] for k in u.keys.values()))
         for k in body["keys"]:
