@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "net/http_stream.hpp"
 #include "net/url.hpp"
 #include "net/ws_connection.hpp"
 
@@ -29,8 +30,11 @@ bool is_parse_error(const beast::error_code& ec) noexcept {
 class SessionReplySink final : public ReplySink {
  public:
   SessionReplySink(std::weak_ptr<HttpSession> session, std::uint64_t generation,
-                   std::shared_ptr<Liveness> liveness)
-      : session_(std::move(session)), generation_(generation), liveness_(std::move(liveness)) {}
+                   std::shared_ptr<Liveness> liveness, std::size_t max_stream_queue_bytes)
+      : session_(std::move(session)),
+        generation_(generation),
+        liveness_(std::move(liveness)),
+        max_stream_queue_bytes_(max_stream_queue_bytes) {}
 
   void deliver(Response response) override {
     const std::shared_lock lock(liveness_->mutex);
@@ -43,10 +47,29 @@ class SessionReplySink final : public ReplySink {
     });
   }
 
+  std::shared_ptr<StreamSink> open_stream(const Response& head) override {
+    auto channel = std::make_shared<StreamChannel>(session_, liveness_, max_stream_queue_bytes_);
+    bool posted = false;
+    {
+      const std::shared_lock lock(liveness_->mutex);
+      if (liveness_->alive) {
+        if (auto session = session_.lock()) {
+          const auto ex = session->executor();
+          asio::post(ex, [s = std::move(session), g = generation_, c = channel,
+                          h = head]() mutable { s->start_stream(g, std::move(c), std::move(h)); });
+          posted = true;
+        }
+      }
+    }
+    if (!posted) channel->ended();  // the connection or the server is gone: a closed writer
+    return channel;
+  }
+
  private:
   std::weak_ptr<HttpSession> session_;
   std::uint64_t generation_;
   std::shared_ptr<Liveness> liveness_;
+  std::size_t max_stream_queue_bytes_;
 };
 
 }  // namespace
@@ -62,6 +85,7 @@ HttpSession::HttpSession(ServerCore& core, tcp::socket socket)
 }
 
 HttpSession::~HttpSession() {
+  if (streaming_) streaming_->ended();  // the server dropped us without closing first
   core_.metrics.http_connection_closed();
   core_.remove_session(id_);
 }
@@ -170,6 +194,7 @@ void HttpSession::on_read_error(beast::error_code ec) {
       core_.request_id(header_done ? sv(parser_->get()["x-request-id"]) : std::string_view{});
   request_keep_alive_ = false;
   head_request_ = false;
+  request_http10_ = false;
   if (ec == http::error::body_limit) {
     respond(Response::error(
                 413, "PAYLOAD_TOO_LARGE",
@@ -195,6 +220,7 @@ void HttpSession::handle() {
   parser_.reset();
   request_keep_alive_ = msg.keep_alive();
   head_request_ = msg.method() == http::verb::head;
+  request_http10_ = msg.version() < 11;
   request_id_ = core_.request_id(sv(msg["x-request-id"]));
 
   Request req;
@@ -267,8 +293,8 @@ void HttpSession::handle() {
   handler_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
     if (!ec) self->on_handler_timeout(generation);
   });
-  const Reply reply(
-      std::make_shared<SessionReplySink>(weak_from_this(), generation, core_.liveness));
+  const Reply reply(std::make_shared<SessionReplySink>(weak_from_this(), generation, core_.liveness,
+                                                       core_.options.max_stream_queue_bytes));
   try {
     match.route->async(req, reply);
   } catch (const std::exception& e) {
@@ -365,6 +391,10 @@ void HttpSession::close_now() {
   state_ = State::Closed;
   awaiting_reply_ = false;
   handler_timer_.cancel();
+  if (streaming_) {
+    const auto channel = std::move(streaming_);
+    channel->ended();  // on_close: the producer may cancel its upstream
+  }
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
   stream_.close();

@@ -70,6 +70,9 @@ struct ServerOptions {
   std::size_t max_header_bytes = 16 * 1024;  ///< request line + headers; over it: 431
   std::size_t max_body_bytes = 1024 * 1024;  ///< over it: 413
   std::size_t max_connections = 10'000;      ///< HTTP + WebSocket; over it: closed at accept
+  /// Bytes a streamed response (Reply::stream) may queue; a write() beyond it returns false and
+  /// the connection is closed (the client is not reading).
+  std::size_t max_stream_queue_bytes = 1024 * 1024;
 
   /// Keep-alive wait for the first byte of the next request; then the connection is closed.
   milliseconds idle_timeout{30'000};
