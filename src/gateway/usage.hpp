@@ -131,7 +131,7 @@ class UsageStats {
 /// drainer).
 class UsageQueue {
  public:
-  /// `capacity` is rounded up to a power of two (at least 2).
+  /// `capacity` is rounded up to a power of two, at least 2 and at most 2^24.
   explicit UsageQueue(std::size_t capacity = 16'384);
   ~UsageQueue();
   UsageQueue(const UsageQueue&) = delete;

@@ -9,12 +9,17 @@
 
 #include "gateway/usage.hpp"
 
+#include <algorithm>
 #include <bit>
 
 namespace cx::gateway {
 
+namespace {
+constexpr std::size_t kMaxCapacity = std::size_t{1} << 24;
+}  // namespace
+
 UsageQueue::UsageQueue(std::size_t capacity)
-    : mask_(std::bit_ceil(std::max<std::size_t>(capacity, 2)) - 1),
+    : mask_(std::bit_ceil(std::clamp<std::size_t>(capacity, 2, kMaxCapacity)) - 1),
       cells_(std::make_unique<Cell[]>(mask_ + 1)) {
   for (std::size_t i = 0; i <= mask_; ++i) cells_[i].seq.store(i, std::memory_order_relaxed);
 }
