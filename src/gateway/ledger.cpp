@@ -13,17 +13,11 @@
 
 #include "core/int128.hpp"
 #include "gateway/pricing.hpp"
+#include "gateway/string_map.hpp"
 
 namespace cx::gateway {
 
 namespace detail {
-
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
 
 struct UserAccount {
   std::string_view id;  ///< the map's key (stable)
@@ -31,9 +25,6 @@ struct UserAccount {
   std::int64_t held = 0;
   std::int64_t granted = 0;
 };
-
-template <class V>
-using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
 struct LedgerState {
   explicit LedgerState(LedgerOptions o) : options(o) {}

@@ -12,10 +12,11 @@
 /// and Left nodes stay visible (and refuse heartbeats with "register again") until
 /// remove_after_ms after they ended, then `tick` forgets them.
 ///
-/// Threading: every member may be called from any thread. `pick` takes no lock: it reads an
-/// immutable snapshot of the pools (an atomically swapped shared_ptr, rebuilt under the mutex
-/// by the mutations that change which nodes are Healthy) and the nodes' atomic counters.
-/// Mutations and the views take one mutex.
+/// Threading: every member may be called from any thread. `pick` works on an immutable
+/// snapshot of the pools, rebuilt under the registry's mutex by the mutations that change which
+/// nodes are Healthy; it holds a lock only to copy the snapshot's pointer (a reference-count
+/// increment), never the registry's mutex, and reads the nodes' atomic counters. Mutations and
+/// the views take the registry's mutex.
 
 #include <cstddef>
 #include <cstdint>
@@ -224,8 +225,8 @@ class Registry {
   /// A Healthy node of the (service, model) pool other than `exclude_node`, by the power of
   /// two choices: two distinct nodes at random, the one with the lower
   /// (in_flight + 1) x latency (EWMA, or initial_latency_us before the first success) wins,
-  /// ties at random; a pool of one gives that node. nullopt if no candidate. Lock-free,
-  /// allocation-free.
+  /// ties at random; a pool of one gives that node. nullopt if no candidate. Allocates
+  /// nothing; never takes the registry's mutex.
   [[nodiscard]] std::optional<Lease> pick(Service service, std::string_view model,
                                           std::string_view exclude_node = {}) const;
 
