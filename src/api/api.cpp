@@ -188,6 +188,24 @@ Result<Principal> Api::authenticate(const net::Request& req, bool allow_trader_k
   return session_principal(req);
 }
 
+Result<Principal> Api::authenticate_as(const net::Request& req, store::KeyKind kind,
+                                      std::string_view header) {
+  std::optional<std::string_view> secret = req.header(header);
+  if (!secret) {
+    if (auto h = req.header("authorization"); h && h->starts_with("Bearer cx_")) {
+      secret = h->substr(7);
+    }
+  }
+  if (secret) {
+    auto key = with_store(
+        [&](store::ReadStore& st) { return auth::authenticate_key(*secret, kind, keys_, st); });
+    if (!key) return std::unexpected(key.error());
+    note_key_use(key->prefix, *secret);
+    return Principal{std::move(key->user_id), {}};
+  }
+  return session_principal(req);
+}
+
 // ---------------------------------------------------------------- plumbing
 
 void Api::submit(std::string text, net::Reply reply,
@@ -258,6 +276,7 @@ net::Router Api::router() {
   add_trading_routes(r);
   add_user_routes(r);
   add_admin_routes(r);
+  if (gateway_ != nullptr) add_ai_routes(r);
   return r;
 }
 

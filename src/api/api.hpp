@@ -58,6 +58,8 @@ struct Principal {
   bool admin() const noexcept;
 };
 
+class AiGateway;
+
 class Api {
  public:
   Api(EngineService& engine, WsHub& hub, auth::Mailer& mailer,
@@ -71,6 +73,10 @@ class Api {
   /// The /ws endpoint's hooks (auth by ?traderAk= or the session cookie; anonymous sessions
   /// may read market channels).
   net::WsHandlers ws_handlers();
+
+  /// Serves the AI gateway's routes (/api/v1, /api/providers, credits) through `gateway`; call
+  /// before router(). The gateway must outlive the router.
+  void attach_gateway(AiGateway* gateway) noexcept { gateway_ = gateway; }
 
   /// Marks the server ready (or not) for /readyz.
   void set_ready(bool ready) noexcept { ready_.store(ready); }
@@ -94,6 +100,9 @@ class Api {
   // authentication (api/auth_routes.cpp)
   Result<Principal> authenticate(const net::Request& req, bool allow_trader_key);
   Result<Principal> session_principal(const net::Request& req);
+  /// An API key of `kind` as a Bearer token or in `header`, else a session.
+  Result<Principal> authenticate_as(const net::Request& req, store::KeyKind kind,
+                                    std::string_view header);
   std::optional<net::Response> limited(const net::Request& req, std::string_view key);
   /// Records the key's last use in the store, at most once a minute per key (by its prefix;
   /// the hash is computed only when a write is due).
@@ -111,6 +120,7 @@ class Api {
   void add_trading_routes(net::Router& r);
   void add_user_routes(net::Router& r);
   void add_admin_routes(net::Router& r);
+  void add_ai_routes(net::Router& r);  // api/routes_ai.cpp
 
   /// Submits a JSON command and replies with what `shape` makes of its result (engine
   /// thread). A decode error is its 4xx; a full queue is 503.
@@ -149,6 +159,7 @@ class Api {
   std::atomic<std::size_t> next_slot_{0};
   std::mutex accounts_mutex_;  ///< serialises account creation (user, keys, trader)
   std::atomic<bool> ready_{false};
+  AiGateway* gateway_ = nullptr;
 };
 
 }  // namespace cx::api

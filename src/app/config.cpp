@@ -5,6 +5,9 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "core/decimal.hpp"
+#include "gateway/service.hpp"
+
 namespace cx::app {
 
 namespace {
@@ -202,6 +205,100 @@ std::vector<Setter> setters() {
                                         &Config::ip_burst, 0, 10'000'000));
   v.push_back(int_setter<std::int64_t>("rate_limit.ip_refill_ms", "CX_RATE_IP_REFILL_MS", "",
                                        &Config::ip_refill_ms, 1, 3'600'000));
+  {
+    Setter s{"gateway.signup_credits", "CX_GATEWAY_SIGNUP_CREDITS", "", {}, {}};
+    s.from_text = [](Config& c, std::string_view t) -> Result<void> {
+      auto v2 = parse_decimal(t, 6, Sign::NonNegative);
+      if (!v2) {
+        return fail(ErrorCode::InvalidArgument,
+                    "gateway.signup_credits: expected credits like \"10\" or \"2.5\": " +
+                        v2.error().message);
+      }
+      c.gateway_signup_credits = *v2;
+      return {};
+    };
+    s.from_toml = [text = s.from_text](Config& c, const toml::node& n) -> Result<void> {
+      auto v2 = n.value<std::string>();
+      if (!v2) return fail(ErrorCode::InvalidArgument, "gateway.signup_credits: expected a string");
+      return text(c, *v2);
+    };
+    v.push_back(std::move(s));
+  }
+  v.push_back(int_setter<std::uint32_t>("gateway.provider_share_bps", "CX_GATEWAY_PROVIDER_SHARE_BPS",
+                                        "", &Config::gateway_provider_share_bps, 0, 10'000));
+  v.push_back(int_setter<std::int64_t>("gateway.heartbeat_ms", "CX_GATEWAY_HEARTBEAT_MS", "",
+                                       &Config::gateway_heartbeat_ms, 100, 3'600'000));
+  v.push_back(int_setter<std::uint32_t>("gateway.miss_limit", "CX_GATEWAY_MISS_LIMIT", "",
+                                        &Config::gateway_miss_limit, 1, 1000));
+  v.push_back(int_setter<std::uint32_t>("gateway.failure_limit", "CX_GATEWAY_FAILURE_LIMIT", "",
+                                        &Config::gateway_failure_limit, 1, 1000));
+  v.push_back(int_setter<std::int64_t>("gateway.suspend_base_ms", "CX_GATEWAY_SUSPEND_BASE_MS", "",
+                                       &Config::gateway_suspend_base_ms, 10, 86'400'000));
+  v.push_back(int_setter<std::int64_t>("gateway.suspend_max_ms", "CX_GATEWAY_SUSPEND_MAX_MS", "",
+                                       &Config::gateway_suspend_max_ms, 10, 7 * 86'400'000LL));
+  v.push_back(int_setter<std::int64_t>("gateway.remove_after_ms", "CX_GATEWAY_REMOVE_AFTER_MS", "",
+                                       &Config::gateway_remove_after_ms, 100, 365 * 86'400'000LL));
+  v.push_back(int_setter<std::int64_t>("gateway.verify_timeout_ms", "CX_GATEWAY_VERIFY_TIMEOUT_MS",
+                                       "", &Config::gateway_verify_timeout_ms, 10, 600'000));
+  v.push_back(int_setter<std::int64_t>("gateway.default_max_tokens", "CX_GATEWAY_DEFAULT_MAX_TOKENS",
+                                       "", &Config::gateway_default_max_tokens, 1, 10'000'000));
+  v.push_back(int_setter<unsigned>("gateway.client_threads", "CX_GATEWAY_CLIENT_THREADS", "",
+                                   &Config::gateway_client_threads, 1, 64));
+  {
+    Setter s{"gateway.prices", "CX_GATEWAY_PRICES", "", {}, {}};
+    s.from_text = [](Config&, std::string_view) -> Result<void> {
+      return fail(ErrorCode::InvalidArgument, "gateway.prices: set prices in the TOML file");
+    };
+    s.from_toml = [](Config& c, const toml::node& n) -> Result<void> {
+      const toml::array* a = n.as_array();
+      if (a == nullptr) {
+        return fail(ErrorCode::InvalidArgument, "gateway.prices: expected [[gateway.prices]] tables");
+      }
+      for (const toml::node& e : *a) {
+        const toml::table* row = e.as_table();
+        if (row == nullptr) return fail(ErrorCode::InvalidArgument, "gateway.prices: expected tables");
+        Config::Price p;
+        for (const auto& [k, val] : *row) {
+          const std::string key(k.str());
+          auto text = val.value<std::string>();
+          if (!text) {
+            return fail(ErrorCode::InvalidArgument, "gateway.prices." + key + ": expected a string");
+          }
+          if (key == "service") {
+            p.service = *text;
+            continue;
+          }
+          if (key == "model") {
+            p.model = *text;
+            continue;
+          }
+          std::int64_t Config::Price::*field = nullptr;
+          if (key == "input_per_million") field = &Config::Price::per_million_input;
+          if (key == "output_per_million") field = &Config::Price::per_million_output;
+          if (key == "per_image") field = &Config::Price::per_image;
+          if (key == "per_second") field = &Config::Price::per_second;
+          if (key == "per_request") field = &Config::Price::per_request;
+          if (field == nullptr) {
+            return fail(ErrorCode::InvalidArgument, "gateway.prices: unknown key " + key);
+          }
+          auto micro = parse_decimal(*text, 6, Sign::NonNegative);
+          if (!micro) {
+            return fail(ErrorCode::InvalidArgument,
+                        "gateway.prices." + key + ": " + micro.error().message);
+          }
+          p.*field = *micro;
+        }
+        if (!gateway::service_from_string(p.service)) {
+          return fail(ErrorCode::InvalidArgument,
+                      "gateway.prices: service must be one of chat, embeddings, image, video, "
+                      "tts, scrape, caption, detect, point, query; got \"" + p.service + "\"");
+        }
+        c.gateway_prices.push_back(std::move(p));
+      }
+      return {};
+    };
+    v.push_back(std::move(s));
+  }
   {
     Setter s = string_setter("log.level", "CX_LOG_LEVEL", "--log-level", &Config::log_level);
     auto text = s.from_text;

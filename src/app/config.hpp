@@ -44,6 +44,29 @@ struct Config {
   std::int64_t key_refill_ms = 1;
   std::uint32_t ip_burst = 2000;
   std::int64_t ip_refill_ms = 1;
+  // [gateway] (credits are micro-credits: 1 credit = 1,000,000)
+  std::int64_t gateway_signup_credits = 10'000'000;
+  std::uint32_t gateway_provider_share_bps = 7000;
+  std::int64_t gateway_heartbeat_ms = 10'000;
+  std::uint32_t gateway_miss_limit = 3;
+  std::uint32_t gateway_failure_limit = 3;
+  std::int64_t gateway_suspend_base_ms = 30'000;
+  std::int64_t gateway_suspend_max_ms = 30 * 60'000;
+  std::int64_t gateway_remove_after_ms = 24LL * 3600'000;
+  std::int64_t gateway_verify_timeout_ms = 5'000;
+  std::int64_t gateway_default_max_tokens = 1'024;
+  unsigned gateway_client_threads = 1;
+  /// [[gateway.prices]] rows: service, model ("*" for the service's default), prices in credits.
+  struct Price {
+    std::string service;
+    std::string model = "*";
+    std::int64_t per_million_input = 0;
+    std::int64_t per_million_output = 0;
+    std::int64_t per_image = 0;
+    std::int64_t per_second = 0;
+    std::int64_t per_request = 0;
+  };
+  std::vector<Price> gateway_prices;  ///< over the built-in defaults (docs/gateway.md)
   // [log]
   std::string log_level = "info";  ///< trace debug info warn error
   bool log_json = false;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "api/ai_gateway.hpp"
 #include "api/api.hpp"
 #include "api/engine_service.hpp"
 #include "api/ws_hub.hpp"
@@ -39,6 +40,33 @@ Timestamp wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+/// The gateway's prices: built-in defaults per service (docs/gateway.md), then the config's rows.
+std::vector<api::AiGatewayOptions::PriceRow> price_rows(const Config& c) {
+  using gateway::Service;
+  // micro-credits: chat 0.50 in / 1.50 out per million tokens, embeddings 0.02 per million,
+  // 0.02 per image, 0.05 per second of video, 0.015 per second of speech, 0.001 per scrape,
+  // 0.002 per vision task.
+  std::vector<api::AiGatewayOptions::PriceRow> rows{
+      {Service::Chat, "*", gateway::Price{500'000, 1'500'000, 0, 0, 0}},
+      {Service::Embeddings, "*", gateway::Price{20'000, 0, 0, 0, 0}},
+      {Service::Image, "*", gateway::Price{0, 0, 20'000, 0, 0}},
+      {Service::Video, "*", gateway::Price{0, 0, 0, 50'000, 0}},
+      {Service::Tts, "*", gateway::Price{0, 0, 0, 15'000, 0}},
+      {Service::Scrape, "*", gateway::Price{0, 0, 0, 0, 1'000}},
+  };
+  for (Service s : {Service::Caption, Service::Detect, Service::Point, Service::Query}) {
+    rows.push_back({s, "*", gateway::Price{0, 0, 0, 0, 2'000}});
+  }
+  for (const auto& p : c.gateway_prices) {
+    if (auto s = gateway::service_from_string(p.service)) {
+      rows.push_back({*s, p.model,
+                      gateway::Price{p.per_million_input, p.per_million_output, p.per_image,
+                                     p.per_second, p.per_request}});
+    }
+  }
+  return rows;
 }
 
 void setup_logging(const Config& c) {
@@ -138,6 +166,24 @@ int run_serve(const std::vector<std::string>& args) {
     return 1;
   }
   api::Api& api = *api_ptr;
+
+  api::AiGatewayOptions go;
+  go.registry.heartbeat_interval_ms = c.gateway_heartbeat_ms;
+  go.registry.miss_limit = static_cast<int>(c.gateway_miss_limit);
+  go.registry.failure_limit = static_cast<int>(c.gateway_failure_limit);
+  go.registry.suspend_base_ms = c.gateway_suspend_base_ms;
+  go.registry.suspend_max_ms = c.gateway_suspend_max_ms;
+  go.registry.remove_after_ms = c.gateway_remove_after_ms;
+  go.registry.seed = static_cast<std::uint64_t>(wall_ms());
+  go.ledger.signup_credits = c.gateway_signup_credits;
+  go.ledger.provider_share_bps = c.gateway_provider_share_bps;
+  go.prices = price_rows(c);
+  go.verify_timeout_ms = c.gateway_verify_timeout_ms;
+  go.default_max_tokens = c.gateway_default_max_tokens;
+  go.client_threads = c.gateway_client_threads;
+  api::AiGateway gateway(std::move(go));
+  api.attach_gateway(&gateway);
+  gateway.start();
   (*engine)->start();
 
   std::unique_ptr<DemoFeed> demo;
@@ -159,6 +205,8 @@ int run_serve(const std::vector<std::string>& args) {
   so.max_connections = c.max_connections;
   so.idle_timeout = std::chrono::milliseconds(c.idle_timeout_ms);
   so.request_timeout = std::chrono::milliseconds(c.request_timeout_ms);
+  // AI requests may take long to answer (the gateway's own first-byte timeout is 100 s).
+  so.handler_timeout = std::chrono::milliseconds(120'000);
   so.metrics = metrics;
   so.ws.path = "/ws";
   so.ws.idle_timeout = std::chrono::milliseconds(30'000);
@@ -186,6 +234,7 @@ int run_serve(const std::vector<std::string>& args) {
   api.set_ready(false);
   if (demo) demo->stop();
   server.stop();
+  gateway.stop();
   (*engine)->stop();
   spdlog::info("stopped cleanly at seq {}", (*engine)->durable_seq());
   return 0;
