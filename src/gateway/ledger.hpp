@@ -114,7 +114,7 @@ class Hold {
 class Ledger {
  public:
   /// Throws std::invalid_argument if signup_credits < 0 or provider_share_bps > 10000
-  /// (start-up configuration errors).
+  /// (start-up configuration errors). A moved-from Ledger may only be destroyed or assigned.
   explicit Ledger(LedgerOptions options = {});
   Ledger(Ledger&&) noexcept;
   Ledger& operator=(Ledger&&) noexcept;
@@ -122,8 +122,9 @@ class Ledger {
   Ledger& operator=(const Ledger&) = delete;
   ~Ledger();
 
-  /// Creates the user's account with the signup credits (counted as a grant) if it does not
-  /// exist; no-op if it does or if `user_id` is empty.
+  /// Creates the user's account with the signup credits (counted as a grant; none if the total
+  /// granted would overflow int64) if it does not exist; no-op if it does or if `user_id` is
+  /// empty.
   void open(std::string_view user_id);
 
   /// Adds `amount` (> 0) micro-credits to the user, opening the account first if needed.

@@ -180,6 +180,7 @@ class Registry {
  public:
   /// Throws std::invalid_argument on nonsensical options (a non-positive interval, base or
   /// limit, suspend_max_ms < suspend_base_ms, initial_latency_us < 1): start-up errors.
+  /// A moved-from Registry may only be destroyed or assigned.
   explicit Registry(RegistryOptions options = {}, Clock clock = system_now_ms);
   Registry(Registry&&) noexcept;
   Registry& operator=(Registry&&) noexcept;

@@ -27,7 +27,7 @@ UsageRecord record(std::string user, std::int64_t ts, std::int64_t cost = 100,
   r.model = std::move(model);
   r.usage = Usage{.input_tokens = 10, .output_tokens = 20};
   r.cost = cost;
-  r.provider_share = cost * 7 / 10;
+  r.provider_share = cost / 10 * 7;
   r.platform_fee = cost - r.provider_share;
   r.latency_us = 1'000 + ts % 1'000;
   r.ts_ms = ts;
