@@ -57,3 +57,59 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
 }
 
 }  // namespace cx::net
+
+namespace cx::net {
+
+std::optional<HttpUrl> parse_http_url(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.size() < kScheme.size() || !iequals(url.substr(0, kScheme.size()), kScheme)) {
+    return std::nullopt;
+  }
+  url.remove_prefix(kScheme.size());
+  const std::size_t end = url.find_first_of("/?#");
+  const std::string_view authority = url.substr(0, end);
+  std::string_view rest = end == std::string_view::npos ? std::string_view{} : url.substr(end);
+  if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
+
+  HttpUrl out;
+  std::string_view host;
+  std::string_view port;
+  if (authority.front() == '[') {  // [IPv6]
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos || close == 1) return std::nullopt;
+    host = authority.substr(1, close - 1);
+    const std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return std::nullopt;
+      port = after.substr(1);
+      if (port.empty()) return std::nullopt;
+    }
+  } else {
+    const std::size_t colon = authority.find(':');
+    host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      port = authority.substr(colon + 1);
+      if (port.empty()) return std::nullopt;
+    }
+  }
+  if (host.empty()) return std::nullopt;
+  if (!port.empty()) {
+    unsigned value = 0;
+    for (char c : port) {
+      if (c < '0' || c > '9' || value > 65535) return std::nullopt;
+      value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (value == 0 || value > 65535) return std::nullopt;
+    out.port = static_cast<std::uint16_t>(value);
+  }
+  out.host = std::string(host);
+
+  if (const std::size_t hash = rest.find('#'); hash != std::string_view::npos) {
+    rest = rest.substr(0, hash);
+  }
+  if (rest.empty() || rest.front() == '?') out.target = "/";
+  out.target.append(rest);
+  return out;
+}
+
+}  // namespace cx::net
