@@ -5,6 +5,7 @@
 #include <cctype>
 #include <chrono>
 #include <optional>
+#include <stdexcept>
 
 #include "auth/crypto.hpp"
 #include "core/decimal.hpp"
@@ -145,6 +146,24 @@ AiGateway::AiGateway(AiGatewayOptions options)
         return co;
       }()) {
   for (const auto& row : options_.prices) prices_.set(row.service, row.model, row.price);
+  if (options_.db_path.empty()) return;
+  auto st = GatewayStore::open(options_.db_path);
+  if (!st) throw std::runtime_error("gateway store: " + st.error().message);
+  store_ = std::make_unique<GatewayStore>(std::move(*st));
+  auto rows = store_->accounts();
+  if (!rows) throw std::runtime_error("gateway store: " + rows.error().message);
+  if (!rows->empty()) {
+    auto restored = gateway::Ledger::restore(options_.ledger, *rows);
+    if (!restored) {
+      throw std::runtime_error("gateway ledger in " + options_.db_path.string() + ": " +
+                               restored.error().message);
+    }
+    ledger_ = std::move(*restored);
+  }
+  const std::int64_t since = now() - options_.history_days * 86'400'000;
+  auto history = store_->usage_since(since);
+  if (!history) throw std::runtime_error("gateway store: " + history.error().message);
+  stats_.add(*history);
 }
 
 AiGateway::~AiGateway() { stop(); }
@@ -180,11 +199,27 @@ void AiGateway::housekeeping() {
     registry_.tick();
     auto records = queue_.drain(4096, std::chrono::milliseconds(200));
     if (!records.empty()) stats_.add(records);
+    persist(records);
     lk.lock();
   }
   lk.unlock();
   auto rest = queue_.drain(1 << 20, std::chrono::milliseconds(0));
   stats_.add(rest);
+  dirty_.store(true);
+  persist(rest);
+}
+
+void AiGateway::persist(std::vector<gateway::UsageRecord>& records) {
+  if (!store_) return;
+  if (records.empty() && !dirty_.exchange(false)) return;
+  dirty_.store(false);
+  const auto rows = ledger_.export_rows();
+  if (auto r = store_->save(rows, records); !r) {
+    // Kept in memory; the next batch tries again with a fresh snapshot (records are lost from
+    // the history, never from the balances).
+    ++save_errors_;
+    dirty_.store(true);
+  }
 }
 
 std::string AiGateway::secret_of(std::string_view node_id) const {
@@ -299,7 +334,10 @@ void AiGateway::serve(Service service, std::string user_id, const net::Request& 
                                         " model '" + call->model + "'",
                                     "invalid_request_error", "model_not_found", "model"));
   }
-  ledger_.open(call->user);
+  if (!ledger_.has_user(call->user)) {
+    ledger_.open(call->user);
+    dirty_.store(true);
+  }
   auto max_cost = gateway::PriceTable::cost(*call->price, est);
   if (!max_cost) {
     return call->reply(openai_error(400, "the request could cost more than any balance: " + max_cost.error().message,
@@ -794,7 +832,10 @@ net::Response AiGateway::earnings(std::string_view provider_id) const {
 }
 
 net::Response AiGateway::credits(std::string_view user_id) {
-  ledger_.open(std::string(user_id));
+  if (!ledger_.has_user(user_id)) {
+    ledger_.open(user_id);
+    dirty_.store(true);
+  }
   const std::int64_t a = ledger_.available(user_id);
   const std::int64_t h = ledger_.held(user_id);
   return net::Response::json(200, json::serialize(json::object{{"userId", user_id},
@@ -848,6 +889,7 @@ net::Response AiGateway::grant(const net::Request& req) {
   if (auto g = ledger_.grant(uid, *micro); !g) {
     return plain_error(status_for(g.error()), "INVALID_ARGUMENT", g.error().message);
   }
+  dirty_.store(true);
   return credits(uid);
 }
 

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "api/gateway_store.hpp"
 #include "core/error.hpp"
 #include "gateway/ledger.hpp"
 #include "gateway/pricing.hpp"
@@ -52,6 +54,10 @@ struct AiGatewayOptions {
   /// The output tokens reserved for a chat request that names no max_tokens.
   std::int64_t default_max_tokens = 1'024;
   unsigned client_threads = 1;
+  /// The ledger and usage history file (<data>/gateway.db); empty: memory only (tests).
+  std::filesystem::path db_path;
+  /// Usage history loaded into the statistics at start.
+  std::int64_t history_days = 90;
   /// Milliseconds since the epoch (tests inject one).
   std::function<std::int64_t()> clock;
 };
@@ -62,6 +68,9 @@ net::Response openai_error(unsigned status, std::string_view message, std::strin
 
 class AiGateway {
  public:
+  /// Loads the ledger and recent usage from options.db_path. Throws std::runtime_error when the
+  /// file cannot be opened or its accounts do not balance (the server refuses to start rather
+  /// than serve from a ledger it cannot trust).
   explicit AiGateway(AiGatewayOptions options);
   ~AiGateway();
   AiGateway(const AiGateway&) = delete;
@@ -123,6 +132,11 @@ class AiGateway {
   std::thread housekeeper_;
   std::atomic<std::uint64_t> requests_{0};
   gateway::PriceTable prices_;
+  std::unique_ptr<GatewayStore> store_;
+  std::atomic<bool> dirty_{false};  ///< the ledger changed since the last save
+  std::atomic<std::uint64_t> save_errors_{0};
+  /// Saves the ledger (when dirty or with records) and `records` (housekeeping thread).
+  void persist(std::vector<gateway::UsageRecord>& records);
 };
 
 }  // namespace cx::api

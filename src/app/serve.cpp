@@ -181,7 +181,15 @@ int run_serve(const std::vector<std::string>& args) {
   go.verify_timeout_ms = c.gateway_verify_timeout_ms;
   go.default_max_tokens = c.gateway_default_max_tokens;
   go.client_threads = c.gateway_client_threads;
-  api::AiGateway gateway(std::move(go));
+  go.db_path = c.data_dir / "gateway.db";
+  std::unique_ptr<api::AiGateway> gateway_ptr;
+  try {
+    gateway_ptr = std::make_unique<api::AiGateway>(std::move(go));
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  api::AiGateway& gateway = *gateway_ptr;
   api.attach_gateway(&gateway);
   gateway.start();
   (*engine)->start();

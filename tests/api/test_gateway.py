@@ -390,6 +390,30 @@ class Metering(GatewayCase):
         self.assertEqual(rows[0]["cost"], "%.6f" % (chat_cost(body["usage"]) / 1e6))
 
 
+class Persistence(GatewayCase):
+
+    def test_credits_and_earnings_survive_a_restart(self):
+        provider = self.login("persist-provider@example.com")
+        user = self.login("persist-user@example.com")
+        self.grant(user, "3")
+        node = self.start_node(provider)
+        st, _, body = self.ai(user, "/chat/completions",
+                              {"model": "synthetic-echo", "messages": [{"role": "user", "content": "keep me"}]})
+        self.assertEqual(st, 200, body)
+        before = self.credits(user)
+        earned = self.ok("GET", "/api/providers/earnings", token=provider.access)["earningsMicro"]
+        self.assertGreater(earned, 0)
+        self.assertEqual(node.stop(), 0)
+        self.assertEqual(self.stop_server(), 0)
+        self.start_server()
+        type(self)._admin = None  # sessions are signed per start
+        user = self.login("persist-user@example.com")
+        provider = self.login("persist-provider@example.com")
+        self.assertEqual(self.credits(user), before)
+        self.assertEqual(self.ok("GET", "/api/providers/earnings", token=provider.access)["earningsMicro"], earned)
+        self.assertTrue(self.overview()["conserved"])
+
+
 class RateLimits(GatewayCase):
     server_env = dict(GatewayCase.server_env, CX_RATE_KEY_BURST="3", CX_RATE_KEY_REFILL_MS="60000")
 
