@@ -3,7 +3,7 @@
 //   BENCH gateway.streams streams=... added_ttfb_p99_ms=... kib_per_stream=... ...
 // docs/bench-gateway.md describes the set-up and the figures. Environment: CX_BENCH_RATE
 // (default 5000), CX_BENCH_SECONDS (default 10), CX_BENCH_STREAMS (default 10000, capped by the
-// descriptor limit), CX_BENCH_NGINX=0 (skip the nginx yardstick).
+// descriptor limit), CX_BENCH_RAMP (new streams per ms, default 1), CX_BENCH_NGINX=0 (skip the nginx yardstick).
 // `bench_gateway --stub <port> <secret> <chunk_ms>` is the stub node (started by the benchmarks).
 
 #include <sys/resource.h>
@@ -76,9 +76,9 @@ std::unique_ptr<Child> start_stub(std::uint16_t port, long chunk_ms) {
   throw std::runtime_error("the stub did not start");
 }
 
-/// CPU seconds per thread name of process `pid` (threads with one name summed), for the log.
+/// CPU seconds of each thread of process `pid` ("name/tid=seconds", busiest first), for the log.
 std::string thread_cpu(pid_t pid) {
-  std::vector<std::pair<std::string, double>> rows;
+  std::vector<std::pair<double, std::string>> rows;
   const std::string base = "/proc/" + std::to_string(pid) + "/task";
   if (DIR* d = ::opendir(base.c_str())) {
     while (dirent* e = ::readdir(d)) {
@@ -88,29 +88,22 @@ std::string thread_cpu(pid_t pid) {
       const auto open = text.find('(');
       const auto close = text.rfind(')');
       if (open == std::string::npos || close == std::string::npos) continue;
-      const std::string name = text.substr(open + 1, close - open - 1);
       std::istringstream rest(text.substr(close + 2));
       std::string field;
       double ticks = 0;
       for (int i = 3; i <= 15 && rest >> field; ++i) {
         if (i == 14 || i == 15) ticks += std::atof(field.c_str());
       }
-      bool found = false;
-      for (auto& [n, v] : rows) {
-        if (n == name) {
-          v += ticks;
-          found = true;
-        }
-      }
-      if (!found) rows.emplace_back(name, ticks);
+      rows.emplace_back(ticks / static_cast<double>(::sysconf(_SC_CLK_TCK)),
+                        text.substr(open + 1, close - open - 1) + "/" + e->d_name);
     }
     ::closedir(d);
   }
+  std::sort(rows.rbegin(), rows.rend());
   std::string out;
-  const auto hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  for (const auto& [n, v] : rows) {
+  for (std::size_t i = 0; i < rows.size() && i < 8; ++i) {
     char b[96];
-    std::snprintf(b, sizeof b, " %s=%.2fs", n.c_str(), v / hz);
+    std::snprintf(b, sizeof b, " %s=%.2fs", rows[i].second.c_str(), rows[i].first);
     out += b;
   }
   return out;
@@ -255,7 +248,7 @@ void streams() {
            std::to_string(chunks) + "}";
   };
   StreamLoadOptions o;
-  o.connects_per_ms = 3;
+  o.connects_per_ms = static_cast<std::size_t>(env_or("CX_BENCH_RAMP", 1));
   // Warm-up: connections, pools and allocator arenas of both paths.
   o.streams = 300;
   o.port = stub_port;
@@ -278,9 +271,11 @@ void streams() {
   std::this_thread::sleep_for(milliseconds(1500));  // the stub notices the closed streams
 
   // Through the gateway: long enough that every stream is open after the ramp.
-  const int chunks = static_cast<int>(
-      2 + (static_cast<double>(n) / static_cast<double>(o.connects_per_ms) / 1000.0 + 3.0) * 1000.0 /
-              static_cast<double>(chunk_ms));
+  // Through the gateway: streams last the ramp plus 10 s, so all are open together after it
+  // even when first bytes come late.
+  const double ramp_s =
+      static_cast<double>(n) / static_cast<double>(o.connects_per_ms) / 1000.0;
+  const int chunks = static_cast<int>(2 + (ramp_s + 10.0) * 1000.0 / static_cast<double>(chunk_ms));
   o.port = gw.port();
   o.request = post_request("/api/v1/chat/completions", gw.user_key(), body(chunks));
   o.close_when_open = false;
