@@ -3,17 +3,18 @@
 //   BENCH gateway.streams streams=... added_ttfb_p99_ms=... kib_per_stream=... ...
 // docs/bench-gateway.md describes the set-up and the figures. Environment: CX_BENCH_RATE
 // (default 5000), CX_BENCH_SECONDS (default 10), CX_BENCH_STREAMS (default 10000, capped by the
-// descriptor limit), CX_BENCH_RAMP (new streams per ms, default 1), CX_BENCH_NGINX=0 (skip the nginx yardstick).
-// `bench_gateway --stub <port> <secret> <chunk_ms>` is the stub node (started by the benchmarks).
+// descriptor limit), CX_BENCH_RAMP (new streams per ms, default 1), CX_BENCH_NGINX=0 (skip the
+// nginx yardstick). `bench_gateway --stub <port> <secret> <chunk_ms>` is the stub node (started by
+// the benchmarks).
 
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <dirent.h>
 #include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
-#include <dirent.h>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -146,15 +147,14 @@ Phase run_phase(const char* name, std::uint16_t port, const std::string& request
   p.p99_us = quantile(p.r.latency_us, 0.99);
   p.p999_us = quantile(p.r.latency_us, 0.999);
   const double wall = static_cast<double>(seconds) + 2;
-  std::fprintf(stderr,
-               "# gateway.overhead %-7s p50 %.1f us  p99 %.1f us  p99.9 %.1f us  completed %llu of "
-               "%llu due, errors %llu, most waiting %llu; CPU: proxy %.0f%%, load generator "
-               "%.0f%% of one core\n",
-               name, p.p50_us, p.p99_us, p.p999_us, static_cast<unsigned long long>(p.r.completed),
-               static_cast<unsigned long long>(p.r.due),
-               static_cast<unsigned long long>(p.r.errors),
-               static_cast<unsigned long long>(p.r.max_waiting), 100 * cpu / wall,
-               100 * self / wall);
+  std::fprintf(
+      stderr,
+      "# gateway.overhead %-7s p50 %.1f us  p99 %.1f us  p99.9 %.1f us  completed %llu of "
+      "%llu due, errors %llu, most waiting %llu; CPU: proxy %.0f%%, load generator "
+      "%.0f%% of one core\n",
+      name, p.p50_us, p.p99_us, p.p999_us, static_cast<unsigned long long>(p.r.completed),
+      static_cast<unsigned long long>(p.r.due), static_cast<unsigned long long>(p.r.errors),
+      static_cast<unsigned long long>(p.r.max_waiting), 100 * cpu / wall, 100 * self / wall);
   if (!p.r.first_failure.empty()) {
     std::fprintf(stderr, "# gateway.overhead %s: first failure: %.300s\n", name,
                  p.r.first_failure.c_str());
@@ -187,7 +187,8 @@ void overhead() {
       nginx_why = e.what();
     }
   }
-  if (!nginx) std::fprintf(stderr, "# gateway.overhead: nginx unavailable: %s\n", nginx_why.c_str());
+  if (!nginx)
+    std::fprintf(stderr, "# gateway.overhead: nginx unavailable: %s\n", nginx_why.c_str());
 
   const std::string direct_req = post_request("/v1/chat/completions", kSecret, kChatBody);
   const std::string gw_req = post_request("/api/v1/chat/completions", gw.user_key(), kChatBody);
@@ -273,8 +274,7 @@ void streams() {
   // Through the gateway: long enough that every stream is open after the ramp.
   // Through the gateway: streams last the ramp plus 10 s, so all are open together after it
   // even when first bytes come late.
-  const double ramp_s =
-      static_cast<double>(n) / static_cast<double>(o.connects_per_ms) / 1000.0;
+  const double ramp_s = static_cast<double>(n) / static_cast<double>(o.connects_per_ms) / 1000.0;
   const int chunks = static_cast<int>(2 + (ramp_s + 10.0) * 1000.0 / static_cast<double>(chunk_ms));
   o.port = gw.port();
   o.request = post_request("/api/v1/chat/completions", gw.user_key(), body(chunks));
@@ -299,9 +299,9 @@ void streams() {
   const double d99 = quantile(direct.ttfb_us, 0.99);
   const double g50 = quantile(via.ttfb_us, 0.50);
   const double g99 = quantile(via.ttfb_us, 0.99);
-  const double per_stream =
-      open_at_sample ? static_cast<double>(rss_open - rss_before) / static_cast<double>(open_at_sample)
-                     : 0;
+  const double per_stream = open_at_sample ? static_cast<double>(rss_open - rss_before) /
+                                                 static_cast<double>(open_at_sample)
+                                           : 0;
   std::fprintf(stderr,
                "# gateway.streams: %zu streams, ramp %.1f s (direct) / %.1f s (gateway), %zu "
                "chunks of %ld ms each through the gateway\n"
@@ -313,8 +313,9 @@ void streams() {
                n, direct.ramp_seconds, via.ramp_seconds, static_cast<std::size_t>(chunks), chunk_ms,
                d50 / 1000, d99 / 1000, direct.first_byte, direct.failed, g50 / 1000, g99 / 1000,
                via.first_byte, via.done, via.failed, via.max_open,
-               static_cast<double>(rss_before) / (1 << 20), static_cast<double>(rss_open) / (1 << 20),
-               open_at_sample, cpu, thread_cpu(gw.pid()).c_str());
+               static_cast<double>(rss_before) / (1 << 20),
+               static_cast<double>(rss_open) / (1 << 20), open_at_sample, cpu,
+               thread_cpu(gw.pid()).c_str());
   if (!via.first_failure.empty()) {
     std::fprintf(stderr, "# gateway.streams: first failure: %.300s\n", via.first_failure.c_str());
   }
@@ -355,8 +356,8 @@ int main(int argc, char** argv) {
   }
   raise_nofile();
   int status = 0;
-  for (auto [name, fn] : {std::pair{"gateway.overhead", &overhead},
-                          std::pair{"gateway.streams", &streams}}) {
+  for (auto [name, fn] :
+       {std::pair{"gateway.overhead", &overhead}, std::pair{"gateway.streams", &streams}}) {
     if (!all && only != name) continue;
     try {
       fn();

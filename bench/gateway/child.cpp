@@ -28,7 +28,9 @@ Child::Child(std::vector<std::string> argv, bool quiet) {
   }
 }
 
-Child::~Child() { stop(); }
+Child::~Child() {
+  stop();
+}
 
 bool Child::running() {
   if (pid_ <= 0) return false;

@@ -138,8 +138,8 @@ OpenLoopResult run_open_loop(const OpenLoopOptions& o) {
   };
   Clock::time_point next = due_at(0);
   std::uint64_t in_flight = 0;
-  r.latency_us.reserve(static_cast<std::size_t>(o.rate * 1.2 *
-                                                std::chrono::duration<double>(o.measure).count()));
+  r.latency_us.reserve(
+      static_cast<std::size_t>(o.rate * 1.2 * std::chrono::duration<double>(o.measure).count()));
   std::vector<epoll_event> events(256);
   char buf[65536];
   for (;;) {
@@ -161,7 +161,8 @@ OpenLoopResult run_open_loop(const OpenLoopOptions& o) {
     const auto wake = next < end ? next : drain_until;
     const auto ns = std::max<std::int64_t>(
         0, std::chrono::duration_cast<std::chrono::nanoseconds>(wake - now).count());
-    const timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    const timespec ts{static_cast<time_t>(ns / 1'000'000'000),
+                      static_cast<long>(ns % 1'000'000'000)};
     const int n = ::epoll_pwait2(ep, events.data(), static_cast<int>(events.size()), &ts, nullptr);
     if (n < 0 && errno != EINTR) throw std::runtime_error("epoll_pwait2 failed");
     for (int e = 0; e < n; ++e) {
@@ -169,7 +170,8 @@ OpenLoopResult run_open_loop(const OpenLoopOptions& o) {
       Conn& c = conns[i];
       const auto what = events[static_cast<std::size_t>(e)].events;
       if ((what & EPOLLOUT) && c.out_off < req.size()) {
-        const ssize_t w = ::send(c.fd, req.data() + c.out_off, req.size() - c.out_off, MSG_NOSIGNAL);
+        const ssize_t w =
+            ::send(c.fd, req.data() + c.out_off, req.size() - c.out_off, MSG_NOSIGNAL);
         if (w > 0) c.out_off += static_cast<std::size_t>(w);
         if (c.out_off == req.size()) {
           epoll_event ev{};

@@ -22,12 +22,12 @@ struct OpenLoopOptions {
 };
 
 struct OpenLoopResult {
-  std::uint64_t due = 0;        ///< requests due in the measured window
-  std::uint64_t completed = 0;  ///< of those, answered (2xx or not)
-  std::uint64_t ok = 0;         ///< of those, 2xx
-  std::uint64_t errors = 0;     ///< non-2xx + connection failures + unanswered, whole run
-  std::uint64_t max_waiting = 0;  ///< most due requests ever waiting for a free connection
-  double seconds = 0;             ///< the measured window
+  std::uint64_t due = 0;           ///< requests due in the measured window
+  std::uint64_t completed = 0;     ///< of those, answered (2xx or not)
+  std::uint64_t ok = 0;            ///< of those, 2xx
+  std::uint64_t errors = 0;        ///< non-2xx + connection failures + unanswered, whole run
+  std::uint64_t max_waiting = 0;   ///< most due requests ever waiting for a free connection
+  double seconds = 0;              ///< the measured window
   std::vector<double> latency_us;  ///< one per completed request in the window
   std::string first_failure;       ///< the first non-2xx response or failure, for the log
 };

@@ -11,7 +11,9 @@ using server::http;
 using server::HttpResult;
 using server::json_string;
 
-std::string bearer(const std::string& token) { return "Bearer " + token; }
+std::string bearer(const std::string& token) {
+  return "Bearer " + token;
+}
 
 /// A new key of `kind` for the session `access`: its secret.
 std::string new_key(std::uint16_t port, const std::string& access, const std::string& kind) {
@@ -41,17 +43,17 @@ GatewayUnderTest::GatewayUnderTest(std::uint16_t stub_port, const std::string& s
   const auto user = server_.login("user@bench.local");
   user_key_ = new_key(p, user.access, "userAk");
   provider_key_ = new_key(p, user.access, "providerAk");
-  const HttpResult g =
-      http(p, "POST", "/api/admin/credits",
-           R"({"userId":")" + user.user_id + R"(","amount":"1000000"})", {{"Authorization", bearer(admin)}});
+  const HttpResult g = http(p, "POST", "/api/admin/credits",
+                            R"({"userId":")" + user.user_id + R"(","amount":"1000000"})",
+                            {{"Authorization", bearer(admin)}});
   if (g.status / 100 != 2) {
     throw std::runtime_error("granting credits: " + std::to_string(g.status) + " " + g.body);
   }
-  const HttpResult n = http(
-      p, "POST", "/api/providers/nodes",
-      R"({"endpoint":"http://127.0.0.1:)" + std::to_string(stub_port) + R"(","secret":")" +
-          stub_secret + R"(","offers":[{"service":"chat","model":"bench"}]})",
-      {{"Authorization", bearer(provider_key_)}});
+  const HttpResult n =
+      http(p, "POST", "/api/providers/nodes",
+           R"({"endpoint":"http://127.0.0.1:)" + std::to_string(stub_port) + R"(","secret":")" +
+               stub_secret + R"(","offers":[{"service":"chat","model":"bench"}]})",
+           {{"Authorization", bearer(provider_key_)}});
   node_id_ = json_string(n.body, "nodeId");
   if (n.status != 201 || node_id_.empty()) {
     throw std::runtime_error("registering the stub node: " + std::to_string(n.status) + " " +

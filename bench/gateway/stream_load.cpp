@@ -81,8 +81,8 @@ StreamLoadResult run_stream_load(const StreamLoadOptions& o,
   };
   auto try_send = [&](std::size_t i) {
     Stream& s = streams[i];
-    const ssize_t n = ::send(s.fd, o.request.data() + s.out_off, o.request.size() - s.out_off,
-                             MSG_NOSIGNAL);
+    const ssize_t n =
+        ::send(s.fd, o.request.data() + s.out_off, o.request.size() - s.out_off, MSG_NOSIGNAL);
     if (n < 0 && errno != EAGAIN) return end_stream(s, false, "send failed");
     if (n > 0) s.out_off += static_cast<std::size_t>(n);
     if (s.out_off == o.request.size()) {
@@ -103,8 +103,7 @@ StreamLoadResult run_stream_load(const StreamLoadOptions& o,
       ++open;
       ++r.first_byte;
       if (open > r.max_open) r.max_open = open;
-      r.ttfb_us.push_back(
-          std::chrono::duration<double, std::micro>(Clock::now() - s.sent).count());
+      r.ttfb_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - s.sent).count());
     }
     s.tail.append(data);
     if (s.tail.find("data: [DONE]") != std::string::npos) return end_stream(s, true, "");

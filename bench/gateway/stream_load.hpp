@@ -24,11 +24,11 @@ struct StreamLoadOptions {
 };
 
 struct StreamLoadResult {
-  std::size_t opened = 0;     ///< connections established and request sent
-  std::size_t first_byte = 0;  ///< streams whose first body byte arrived
-  std::size_t done = 0;        ///< streams that ended with data: [DONE]
-  std::size_t failed = 0;      ///< refused, reset, non-200, or ended without [DONE]
-  std::size_t max_open = 0;    ///< most streams open at once (first byte seen, not ended)
+  std::size_t opened = 0;       ///< connections established and request sent
+  std::size_t first_byte = 0;   ///< streams whose first body byte arrived
+  std::size_t done = 0;         ///< streams that ended with data: [DONE]
+  std::size_t failed = 0;       ///< refused, reset, non-200, or ended without [DONE]
+  std::size_t max_open = 0;     ///< most streams open at once (first byte seen, not ended)
   std::vector<double> ttfb_us;  ///< request written -> first body byte, one per stream
   double ramp_seconds = 0;      ///< first connect -> last request sent
   std::string first_failure;

@@ -96,7 +96,9 @@ class Ticker {
 };
 
 volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
+void on_signal(int) {
+  g_stop = 1;
+}
 
 bool authorized(const net::Request& req, const std::string& expected) {
   const auto h = req.header("authorization");

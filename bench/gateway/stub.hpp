@@ -4,7 +4,8 @@
 /// gateway's or the load generator's.
 ///
 /// Routes (every one requires `Authorization: Bearer <secret>`; 401 otherwise):
-/// - GET /health: {"status":"ok","nonce":<x-cx-nonce>,"offers":[{"service":"chat","model":"bench"}]}
+/// - GET /health:
+/// {"status":"ok","nonce":<x-cx-nonce>,"offers":[{"service":"chat","model":"bench"}]}
 /// - POST /v1/chat/completions: a fixed chat.completion with usage; with "stream":true an SSE
 ///   stream: a role chunk at once, then one content chunk every `chunk_interval`, as many as the
 ///   request's max_tokens (default 4), then a usage chunk and `data: [DONE]`.
