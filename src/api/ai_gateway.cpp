@@ -457,29 +457,38 @@ void AiGateway::forward_buffered(const std::shared_ptr<Call>& call) {
 }
 
 void AiGateway::forward_streamed(const std::shared_ptr<Call>& call) {
+  // Locking: call->mutex guards the call's streaming state only; no StreamWriter or
+  // ClientStream member is ever called with it held (their callbacks may run synchronously).
   const auto& lease = *call->lease;
   auto rq = node_request(lease.endpoint(), call->service, secret_of(lease.node_id()),
                          call->request_id, call->body, options_.first_byte_timeout_ms);
-  call->pending.clear();
-  call->error_body.clear();
-  call->head = net::Response{};
+  {
+    std::lock_guard lk(call->mutex);
+    call->pending.clear();
+    call->error_body.clear();
+    call->head = net::Response{};
+  }
   net::StreamCallbacks cb;
   cb.on_head = [call](unsigned status, const net::Fields& headers) {
-    std::lock_guard lk(call->mutex);
-    call->head.status = status;
-    call->head.content_type = find_header(headers, "content-type");
-    if (status != 200) return;
-    net::Response head;
-    head.content_type = "text/event-stream";
-    head.headers.emplace_back("cache-control", "no-cache");
-    call->writer = call->reply.stream(std::move(head));
+    net::StreamWriter w;
+    {
+      std::lock_guard lk(call->mutex);
+      call->head.status = status;
+      call->head.content_type = find_header(headers, "content-type");
+      if (status != 200) return;
+      net::Response head;
+      head.content_type = "text/event-stream";
+      head.headers.emplace_back("cache-control", "no-cache");
+      w = call->reply.stream(std::move(head));
+      call->writer = w;
+    }
     std::weak_ptr<Call> weak = call;
-    call->writer->on_close([weak] {
+    w.on_close([weak] {
       auto c = weak.lock();
       if (!c) return;
       std::shared_ptr<net::ClientStream> up;
       {
-        std::lock_guard lk2(c->mutex);
+        std::lock_guard lk(c->mutex);
         if (c->done_marker) return;
         c->client_gone = true;
         up = c->upstream;
@@ -488,43 +497,47 @@ void AiGateway::forward_streamed(const std::shared_ptr<Call>& call) {
     });
   };
   cb.on_data = [call](std::string_view data) {
-    std::lock_guard lk(call->mutex);
-    if (!call->writer) {
-      if (call->error_body.size() < 64 * 1024) call->error_body.append(data);
-      return;
-    }
-    call->pending.append(data);
     std::string out;
-    std::size_t start = 0;
-    for (;;) {
-      const auto end = call->pending.find("\n\n", start);
-      if (end == std::string::npos) break;
-      std::string_view event(call->pending.data() + start, end + 2 - start);
-      start = end + 2;
-      if (event.starts_with("data: [DONE]")) {
-        call->done_marker = true;
-        out.append(event);
-        continue;
+    net::StreamWriter w;
+    {
+      std::lock_guard lk(call->mutex);
+      if (!call->writer) {
+        if (call->error_body.size() < 64 * 1024) call->error_body.append(data);
+        return;
       }
-      if (event.find("\"usage\":{") != std::string_view::npos) {
-        boost::system::error_code ec;
-        auto payload = event.substr(event.find(':') + 1);
-        auto v = json::parse(payload, ec);
-        if (!ec && v.is_object()) {
-          const auto& o = v.get_object();
-          if (const auto* u = o.if_contains("usage")) call->usage = parse_usage_object(*u);
-          const auto* ch = o.if_contains("choices");
-          const bool usage_only = ch != nullptr && ch->is_array() && ch->get_array().empty();
-          if (usage_only && !call->client_wants_usage) continue;  // the gateway asked for it
+      w = *call->writer;
+      call->pending.append(data);
+      std::size_t start = 0;
+      for (;;) {
+        const auto end = call->pending.find("\n\n", start);
+        if (end == std::string::npos) break;
+        std::string_view event(call->pending.data() + start, end + 2 - start);
+        start = end + 2;
+        if (event.starts_with("data: [DONE]")) {
+          call->done_marker = true;
+          out.append(event);
+          continue;
         }
-      } else if (event.find("\"content\":\"") != std::string_view::npos ||
-                 event.find("\"arguments\":\"") != std::string_view::npos) {
-        ++call->content_events;
+        if (event.find("\"usage\":{") != std::string_view::npos) {
+          boost::system::error_code ec;
+          auto payload = event.substr(event.find(':') + 1);
+          auto v = json::parse(payload, ec);
+          if (!ec && v.is_object()) {
+            const auto& o = v.get_object();
+            if (const auto* u = o.if_contains("usage")) call->usage = parse_usage_object(*u);
+            const auto* ch = o.if_contains("choices");
+            const bool usage_only = ch != nullptr && ch->is_array() && ch->get_array().empty();
+            if (usage_only && !call->client_wants_usage) continue;  // the gateway asked for it
+          }
+        } else if (event.find("\"content\":\"") != std::string_view::npos ||
+                   event.find("\"arguments\":\"") != std::string_view::npos) {
+          ++call->content_events;
+        }
+        out.append(event);
       }
-      out.append(event);
+      call->pending.erase(0, start);
     }
-    call->pending.erase(0, start);
-    if (!out.empty()) call->writer->write(std::move(out));
+    if (!out.empty()) w.write(std::move(out));
   };
   cb.on_done = [this, call](const net::ClientError& e) {
     std::unique_lock lk(call->mutex);
@@ -533,11 +546,12 @@ void AiGateway::forward_streamed(const std::shared_ptr<Call>& call) {
       // Nothing reached the user yet.
       const unsigned status = call->head.status;
       std::string body = std::move(call->error_body);
+      const std::string content_type = call->head.content_type;
       lk.unlock();
       if (!e.ok() || status >= 500 || status == 0) {
         return retry_or_fail(call, openai_error(502,
                                                 !e.ok() ? "the node failed: " + e.message
-                                                    : "the node answered HTTP " + std::to_string(status),
+                                                        : "the node answered HTTP " + std::to_string(status),
                                                 "server_error", "upstream_failed"));
       }
       call->lease->succeeded(micros_since(call->attempt_started));
@@ -545,24 +559,13 @@ void AiGateway::forward_streamed(const std::shared_ptr<Call>& call) {
       meter(*call, gateway::Usage{}, status, false);
       net::Response out;
       out.status = status;
-      out.content_type = call->head.content_type.empty() ? "application/json" : call->head.content_type;
+      out.content_type = content_type.empty() ? "application/json" : content_type;
       out.body = std::move(body);
       return call->reply(std::move(out));
     }
+    net::StreamWriter w = *call->writer;
     const bool complete = call->done_marker && e.ok();
-    if (complete) {
-      call->lease->succeeded(micros_since(call->attempt_started));
-      call->writer->finish();
-    } else {
-      if (!call->client_gone) {
-        call->lease->failed();
-        call->writer->write(
-            "data: " +
-            std::string(R"({"error":{"message":"the node stopped before the answer was complete","type":"server_error","param":null,"code":"stream_interrupted"}})") +
-            "\n\n");
-      }
-      call->writer->finish();
-    }
+    const bool client_gone = call->client_gone;
     gateway::Usage u;
     if (complete && call->usage) {
       u = *call->usage;
@@ -573,11 +576,21 @@ void AiGateway::forward_streamed(const std::shared_ptr<Call>& call) {
                                     : call->content_events;
     }
     lk.unlock();
+    if (complete) {
+      call->lease->succeeded(micros_since(call->attempt_started));
+    } else if (!client_gone) {
+      call->lease->failed();
+      w.write(
+          "data: "
+          R"({"error":{"message":"the node stopped before the answer was complete","type":"server_error","param":null,"code":"stream_interrupted"}})"
+          "\n\n");
+    }
+    w.finish();
     meter(*call, u, 200, !complete);
   };
   auto up = client_.stream(std::move(rq), std::move(cb));
   std::lock_guard lk(call->mutex);
-  if (call->writer || !call->done_marker) call->upstream = std::move(up);
+  call->upstream = std::move(up);
 }
 
 void AiGateway::meter(Call& call, const gateway::Usage& usage, unsigned status, bool cut_short) {

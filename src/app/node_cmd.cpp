@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "app/stop_signals.hpp"
 #include "app/synthetic.hpp"
 #include "auth/crypto.hpp"
 #include "net/http_client.hpp"
@@ -303,20 +304,17 @@ int run_node(const std::vector<std::string>& args) {
     return 2;
   }
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  // Signals are taken by sigwait() below; block them before any thread starts.
+  sigset_t signals = block_stop_signals();
   auto logger = spdlog::stderr_color_mt("cxmpute-node");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l node: %v", spdlog::pattern_time_type::utc);
   logger->set_level(spdlog::level::from_str(c.log_level));
   spdlog::set_default_logger(logger);
 
   const std::string secret = auth::random_token(32);
-  net::HttpClient client(net::ClientOptions{});
+  // Destroyed in reverse: the server, then the client (completing its callbacks), then svc.
   NodeService svc(c, *offers, secret);
+  net::HttpClient client(net::ClientOptions{});
   svc.use_client(&client);
   net::ServerOptions so;
   so.address = c.listen;

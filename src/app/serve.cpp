@@ -13,6 +13,7 @@
 #include "api/engine_service.hpp"
 #include "api/ws_hub.hpp"
 #include "app/config.hpp"
+#include "app/stop_signals.hpp"
 #include "app/demo_feed.hpp"
 #include "auth/mailer.hpp"
 #include "net/http_server.hpp"
@@ -96,12 +97,7 @@ int run_serve(const std::vector<std::string>& args) {
   }
   const Config& c = *cfg;
   // Signals are taken by sigwait() below; block them before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  sigset_t signals = block_stop_signals();
 
   setup_logging(c);
   std::error_code ec;
