@@ -115,6 +115,14 @@ struct MarketRisk {
   Price settle_price = 0;     ///< once SETTLED
 };
 
+/// When the scheduler's funding commands last took effect on a perpetual (command times; -1:
+/// never). The scheduler reads them to send each sample and payment exactly once, across
+/// restarts (docs/server.md, "Scheduler"). Saved since state version 3.
+struct FundingClock {
+  Timestamp sampled_at = -1;  ///< last accepted FundingSample
+  Timestamp settled_at = -1;  ///< last accepted FundingSettle
+};
+
 /// Positions of one market by liquidation key (rebuilt from positions on load, never saved).
 /// A long is at risk when the mark falls below its key, a short when it rises above.
 struct RiskIndex {
@@ -135,6 +143,7 @@ struct Market {
   std::int64_t mult = 1;  ///< notional = price * qty * mult / div, in quote units
   std::int64_t div = 1;
   MarketRisk risk;
+  FundingClock funding_clock;
   RiskIndex risk_index;
 };
 
