@@ -190,6 +190,9 @@ class Exchange {
   Amount insurance_fund(Mode mode) const { return system_[index(mode)].insurance[kUSDC]; }
   /// The market of a live order, if the order is live.
   std::optional<MarketId> market_of(OrderId id) const;
+  /// True when the derivative market's price is too old for new risk (STALE_ORACLE_PRICE): with
+  /// oracle_max_age_ms > 0, no price yet or one older than that at the last command's time.
+  bool stale(const Market& m) const noexcept;
   SeqNo last_seq() const noexcept { return last_seq_; }
   Timestamp now() const noexcept { return now_; }
   const ExchangeConfig& config() const noexcept { return config_; }
@@ -286,7 +289,6 @@ class Exchange {
   void rebuild_risk_index();
   /// Queues the accounts a new mark of `m` may have taken below maintenance (from the index).
   void touch_at_risk(const Market& m);
-  bool stale(const Market& m) const noexcept;
   void liquidate(Mode mode, TraderId t, MarketId trigger);
   /// Closes the rest of t's position in m against ranked opposite positions, each at a price
   /// between the mark and `target` (the bankruptcy price) that costs it at most its profit.

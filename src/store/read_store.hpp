@@ -100,6 +100,10 @@ class ReadStore {
   /// PAPER points, most first (ties: lower trader id first), from position offset + 1.
   [[nodiscard]] virtual Result<std::vector<PointsEntry>> leaderboard(std::size_t limit,
                                                                      std::size_t offset) = 0;
+  /// PAPER traders by realised PnL (PointsEntry::pnl), highest first (ties: lower trader id
+  /// first), from position offset + 1.
+  [[nodiscard]] virtual Result<std::vector<PointsEntry>> pnl_leaderboard(std::size_t limit,
+                                                                         std::size_t offset) = 0;
   /// One trader's PAPER points with their leaderboard rank.
   [[nodiscard]] virtual Result<std::optional<PointsEntry>> paper_points(TraderId trader) = 0;
   /// End-of-day points snapshots of one trader, days in [from, to), oldest first.

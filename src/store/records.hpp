@@ -217,9 +217,12 @@ struct PointsEntry {
   std::int64_t limit_orders = 0;
   Amount volume = 0;  ///< USDC units traded
   Amount profit = 0;  ///< USDC units of realised profit
-  SeqNo seq = 0;      ///< as of this command
+  /// USDC units of realised PnL of PAPER derivative positions (closes, settlements, funding;
+  /// fees not included); may be negative
+  Amount pnl = 0;
+  SeqNo seq = 0;  ///< as of this command
   Timestamp ts = 0;
-  std::int64_t rank = 0;  ///< leaderboard position (1 = most points); 0 outside a leaderboard
+  std::int64_t rank = 0;  ///< leaderboard position (1 = first); 0 outside a leaderboard
 };
 
 /// Points at the end of a UTC day (the last value that day).

@@ -183,8 +183,16 @@ CREATE TABLE paper_points_daily (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{
+// Version 2: realised PnL per PAPER trader, for the leaderboard by PnL. Rows written before it
+// hold 0 until the trader's next fill, funding, settlement or deleveraging.
+constexpr const char* kV2 = R"sql(
+ALTER TABLE paper_points ADD COLUMN pnl INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX paper_points_pnl ON paper_points (pnl DESC, trader);
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{{
     {1, "read store: accounts, history, klines, points", kV1},
+    {2, "paper_points.pnl: the leaderboard by realised PnL", kV2},
 }};
 
 }  // namespace

@@ -174,8 +174,9 @@ Result<void> SqliteReadStore::put_kline(const Kline& k) {
 
 Result<void> SqliteReadStore::put_points(const PointsEntry& p) {
   CX_TRY(q, db_.query("INSERT OR REPLACE INTO paper_points (trader, points, limit_orders, "
-                      "volume, profit, seq, ts) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  CX_CHECK(q->bind_all(p.trader, p.points, p.limit_orders, p.volume, p.profit, p.seq, p.ts).run());
+                      "volume, profit, seq, ts, pnl) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  CX_CHECK(q->bind_all(p.trader, p.points, p.limit_orders, p.volume, p.profit, p.seq, p.ts, p.pnl)
+               .run());
   CX_TRY(d, db_.query("INSERT OR REPLACE INTO paper_points_daily (trader, day, points, "
                       "limit_orders, volume, profit) VALUES (?, ?, ?, ?, ?, ?)"));
   return d
