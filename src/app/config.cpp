@@ -4,8 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
-#include <iterator>
 #include <cstdlib>
+#include <iterator>
 
 namespace cx::app {
 
@@ -109,10 +109,9 @@ std::vector<std::string> split_list(std::string_view s) {
   return out;
 }
 
-constexpr const char* kSourceKeys[] = {"kind",       "name",   "url",        "api_key",
-                                       "symbols",    "convert", "path",      "underlying",
-                                       "file",       "max_age_ms", "poll_ms", "timeout_ms",
-                                       "seed"};
+constexpr const char* kSourceKeys[] = {
+    "kind",       "name", "url",        "api_key", "symbols",    "convert", "path",
+    "underlying", "file", "max_age_ms", "poll_ms", "timeout_ms", "seed"};
 
 Result<void> check_source(const OracleSourceConfig& s) {
   auto bad = [&](std::string what) {
@@ -146,8 +145,9 @@ Result<OracleSourceConfig> source_from_toml(const toml::table& t) {
   auto str = [&](const char* key, std::string& out) -> Result<void> {
     if (const toml::node* n = t.get(key)) {
       auto v = n->value<std::string>();
-      if (!v) return fail(ErrorCode::InvalidArgument, std::string("oracle.sources.") + key +
-                                                          ": expected a string");
+      if (!v)
+        return fail(ErrorCode::InvalidArgument,
+                    std::string("oracle.sources.") + key + ": expected a string");
       out = *v;
     }
     return {};
@@ -157,26 +157,26 @@ Result<OracleSourceConfig> source_from_toml(const toml::table& t) {
     if (const toml::node* n = t.get(key)) {
       auto v = n->value<std::int64_t>();
       if (!v || *v < lo || *v > hi) {
-        return fail(ErrorCode::InvalidArgument, std::string("oracle.sources.") + key +
-                                                    ": expected an integer from " +
-                                                    std::to_string(lo) + " to " +
-                                                    std::to_string(hi));
+        return fail(ErrorCode::InvalidArgument,
+                    std::string("oracle.sources.") + key + ": expected an integer from " +
+                        std::to_string(lo) + " to " + std::to_string(hi));
       }
       out = *v;
     }
     return {};
   };
-  for (auto [key, field] : {std::pair{"kind", &OracleSourceConfig::kind},
-                            std::pair{"name", &OracleSourceConfig::name},
-                            std::pair{"url", &OracleSourceConfig::url},
-                            std::pair{"api_key", &OracleSourceConfig::api_key},
-                            std::pair{"convert", &OracleSourceConfig::convert},
-                            std::pair{"path", &OracleSourceConfig::path},
-                            std::pair{"underlying", &OracleSourceConfig::underlying},
-                            std::pair{"file", &OracleSourceConfig::file}}) {
+  for (auto [key, field] :
+       {std::pair{"kind", &OracleSourceConfig::kind}, std::pair{"name", &OracleSourceConfig::name},
+        std::pair{"url", &OracleSourceConfig::url},
+        std::pair{"api_key", &OracleSourceConfig::api_key},
+        std::pair{"convert", &OracleSourceConfig::convert},
+        std::pair{"path", &OracleSourceConfig::path},
+        std::pair{"underlying", &OracleSourceConfig::underlying},
+        std::pair{"file", &OracleSourceConfig::file}}) {
     if (auto r = str(key, s.*field); !r) return std::unexpected(r.error());
   }
-  if (auto r = num("max_age_ms", s.max_age_ms, 0, 86'400'000); !r) return std::unexpected(r.error());
+  if (auto r = num("max_age_ms", s.max_age_ms, 0, 86'400'000); !r)
+    return std::unexpected(r.error());
   if (auto r = num("poll_ms", s.poll_ms, 0, 86'400'000); !r) return std::unexpected(r.error());
   if (auto r = num("timeout_ms", s.timeout_ms, 100, 600'000); !r) return std::unexpected(r.error());
   std::int64_t seed = 0;
@@ -184,7 +184,8 @@ Result<OracleSourceConfig> source_from_toml(const toml::table& t) {
   s.seed = static_cast<std::uint64_t>(seed);
   if (const toml::node* n = t.get("symbols")) {
     const toml::array* a = n->as_array();
-    if (a == nullptr) return fail(ErrorCode::InvalidArgument, "oracle.sources.symbols: expected an array");
+    if (a == nullptr)
+      return fail(ErrorCode::InvalidArgument, "oracle.sources.symbols: expected an array");
     for (const toml::node& e : *a) {
       auto v = e.value<std::string>();
       if (!v) return fail(ErrorCode::InvalidArgument, "oracle.sources.symbols: expected strings");
@@ -386,17 +387,15 @@ std::vector<Setter> setters() {
                                        &Config::oracle_max_age_ms, 0, 86'400'000));
   v.push_back(string_setter("oracle.cmc_api_key", "CX_ORACLE_CMC_API_KEY", "",
                             &Config::oracle_cmc_api_key));
-  v.push_back(
-      bool_setter("scheduler.enabled", "CX_SCHEDULER", "", &Config::scheduler_enabled));
+  v.push_back(bool_setter("scheduler.enabled", "CX_SCHEDULER", "", &Config::scheduler_enabled));
   v.push_back(int_setter<std::int64_t>("scheduler.funding_sample_ms", "CX_FUNDING_SAMPLE_MS", "",
                                        &Config::funding_sample_ms, 1'000, 86'400'000));
   v.push_back(int_setter<std::int64_t>("scheduler.funding_settle_ms", "CX_FUNDING_SETTLE_MS", "",
                                        &Config::funding_settle_ms, 1'000, 7 * 86'400'000LL));
   v.push_back(int_setter<std::int64_t>("scheduler.round_ms", "CX_SCHEDULER_ROUND_MS", "",
                                        &Config::scheduler_round_ms, 10, 60'000));
-  v.push_back(int_setter<std::int64_t>("scheduler.settlement_window_ms",
-                                       "CX_SETTLEMENT_WINDOW_MS", "",
-                                       &Config::settlement_window_ms, 0, 86'400'000));
+  v.push_back(int_setter<std::int64_t>("scheduler.settlement_window_ms", "CX_SETTLEMENT_WINDOW_MS",
+                                       "", &Config::settlement_window_ms, 0, 86'400'000));
   v.push_back(bool_setter("demo.enabled", "CX_DEMO", "", &Config::demo));
   v.push_back(int_setter<std::uint64_t>("demo.seed", "CX_DEMO_SEED", "", &Config::demo_seed, 0,
                                         UINT64_MAX / 2));

@@ -68,10 +68,11 @@ Result<void> OracleFeed::setup() {
       [this](const std::vector<oracle::IndexPrice>& indices, Timestamp) { publish(indices); },
       std::chrono::milliseconds(config_.oracle_poll_ms), log_);
   for (const OracleSourceConfig& sc : sources_) {
-    const Timestamp max_age = sc.max_age_ms > 0 ? sc.max_age_ms : config_.oracle_max_age_ms > 0
-                                                                      ? config_.oracle_max_age_ms
-                                                                      : 30'000;
-    const auto every = std::chrono::milliseconds(sc.poll_ms > 0 ? sc.poll_ms : config_.oracle_poll_ms);
+    const Timestamp max_age = sc.max_age_ms > 0               ? sc.max_age_ms
+                              : config_.oracle_max_age_ms > 0 ? config_.oracle_max_age_ms
+                                                              : 30'000;
+    const auto every =
+        std::chrono::milliseconds(sc.poll_ms > 0 ? sc.poll_ms : config_.oracle_poll_ms);
     std::unique_ptr<oracle::Source> src;
     if (sc.kind == "simulated") {
       paper_only_ = true;
@@ -93,7 +94,8 @@ Result<void> OracleFeed::setup() {
       ho.url = sc.url;
       ho.api_key = sc.api_key.empty() ? config_.oracle_cmc_api_key : sc.api_key;
       ho.symbols = sc.symbols;
-      if (ho.symbols.empty()) ho.symbols.assign(known->underlyings.begin(), known->underlyings.end());
+      if (ho.symbols.empty())
+        ho.symbols.assign(known->underlyings.begin(), known->underlyings.end());
       if (ho.symbols.empty()) ho.symbols = {"BTC", "ETH"};
       ho.convert = sc.convert;
       ho.path = sc.path;
@@ -119,8 +121,7 @@ void OracleFeed::publish(const std::vector<oracle::IndexPrice>& indices) {
     for (MarketId id = 0; id < x.market_count(); ++id) {
       const engine::Market& m = x.market(id);
       if (paper_only && m.spec.mode != engine::Mode::Paper) continue;
-      if (m.status == engine::MarketStatus::Settled ||
-          m.status == engine::MarketStatus::Delisted) {
+      if (m.status == engine::MarketStatus::Settled || m.status == engine::MarketStatus::Delisted) {
         continue;
       }
       auto it = fresh.find(oracle::upper(m.spec.underlying));

@@ -102,9 +102,10 @@ int run_serve(const std::vector<std::string>& args) {
                c.data_dir.string(), rec.snapshot_seq, rec.replayed, rec.last_seq, rec.seconds);
   const Timestamp max_age = (*engine)->exchange_unsynchronized().config().oracle_max_age_ms;
   if (max_age != c.oracle_max_age_ms) {
-    spdlog::warn("oracle.max_age_ms is {} in this data directory's snapshot ({} configured); the "
-                 "snapshot's value applies",
-                 max_age, c.oracle_max_age_ms);
+    spdlog::warn(
+        "oracle.max_age_ms is {} in this data directory's snapshot ({} configured); the "
+        "snapshot's value applies",
+        max_age, c.oracle_max_age_ms);
   }
 
   std::unique_ptr<auth::Mailer> mailer;
@@ -165,9 +166,9 @@ int run_serve(const std::vector<std::string>& args) {
 
   std::unique_ptr<DemoFeed> demo;
   if (c.demo) {
-    demo = std::make_unique<DemoFeed>(
-        **engine, c.demo_seed, wall_ms(),
-        [&oracle](const std::string& u) { return oracle.index_usd(u); });
+    demo =
+        std::make_unique<DemoFeed>(**engine, c.demo_seed, wall_ms(),
+                                   [&oracle](const std::string& u) { return oracle.index_usd(u); });
     if (auto r = demo->setup(); !r) {
       spdlog::error("demo set-up failed: {}", r.error().message);
       (*engine)->stop();
@@ -180,8 +181,9 @@ int run_serve(const std::vector<std::string>& args) {
     return 1;
   }
   if (sources.empty() && max_age > 0) {
-    spdlog::warn("no oracle sources ([oracle] sources): derivative markets refuse new risk "
-                 "(STALE_ORACLE_PRICE) until prices arrive");
+    spdlog::warn(
+        "no oracle sources ([oracle] sources): derivative markets refuse new risk "
+        "(STALE_ORACLE_PRICE) until prices arrive");
   }
   oracle.start();
   std::unique_ptr<Scheduler> scheduler;

@@ -31,8 +31,8 @@ Result<Timestamp> parse_ts(std::string_view s) {
   Timestamp v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc{} || p != s.data() + s.size() || v < 0) {
-    return fail(ErrorCode::InvalidNumber, "ts: expected milliseconds, got \"" + std::string(s) +
-                                              "\"");
+    return fail(ErrorCode::InvalidNumber,
+                "ts: expected milliseconds, got \"" + std::string(s) + "\"");
   }
   return v;
 }

@@ -16,13 +16,13 @@ namespace cx::oracle {
 
 struct HttpSourceOptions {
   enum class Kind : std::uint8_t { Cmc, Json } kind = Kind::Json;
-  std::string name;                  ///< for logs; defaults to "cmc" / "json:<underlying>"
-  std::string url;                   ///< Cmc: the base URL; Json: the whole URL
-  std::string api_key;               ///< Cmc: sent as X-CMC_PRO_API_KEY (never logged)
-  std::vector<std::string> symbols;  ///< Cmc: the underlyings asked for
-  std::string convert = "USD";       ///< Cmc: the quote currency in the answer
-  std::string path;                  ///< Json: where the price is
-  std::string underlying;            ///< Json: whose price it is
+  std::string name;                         ///< for logs; defaults to "cmc" / "json:<underlying>"
+  std::string url;                          ///< Cmc: the base URL; Json: the whole URL
+  std::string api_key;                      ///< Cmc: sent as X-CMC_PRO_API_KEY (never logged)
+  std::vector<std::string> symbols;         ///< Cmc: the underlyings asked for
+  std::string convert = "USD";              ///< Cmc: the quote currency in the answer
+  std::string path;                         ///< Json: where the price is
+  std::string underlying;                   ///< Json: whose price it is
   std::chrono::milliseconds timeout{5000};  ///< whole request; connecting gets at most this
 };
 

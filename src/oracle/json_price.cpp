@@ -67,9 +67,9 @@ std::optional<Timestamp> parse_iso8601_ms(std::string_view s) {
   };
   std::tm tm{};
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-      s[16] != ':' || !num(0, 4, year) || !num(5, 2, month) || !num(8, 2, day) ||
-      !num(11, 2, hour) || !num(14, 2, minute) || !num(17, 2, second)) {
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+      !num(0, 4, year) || !num(5, 2, month) || !num(8, 2, day) || !num(11, 2, hour) ||
+      !num(14, 2, minute) || !num(17, 2, second)) {
     return std::nullopt;
   }
   Timestamp ms = 0;

@@ -3,10 +3,7 @@
 namespace cx::oracle {
 
 Oracle::Oracle(Clock clock, Publish publish, std::chrono::milliseconds round, Log log)
-    : clock_(std::move(clock)),
-      publish_(std::move(publish)),
-      round_(round),
-      log_(std::move(log)) {}
+    : clock_(std::move(clock)), publish_(std::move(publish)), round_(round), log_(std::move(log)) {}
 
 Oracle::~Oracle() {
   stop();

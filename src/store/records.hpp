@@ -267,6 +267,23 @@ struct FillQuery {
   std::size_t limit = 100;
 };
 
+/// The last index and mark of a market in one minute (PriceUpdated events, one row per
+/// market and minute: a bounded history however often prices arrive).
+struct PricePoint {
+  MarketId market = 0;
+  Timestamp minute = 0;  ///< start of the UTC minute
+  Price index = 0;
+  Price mark = 0;
+  Timestamp ts = 0;  ///< time of that last update
+};
+
+struct PriceQuery {
+  MarketId market = 0;
+  std::optional<Timestamp> from;  ///< minute >= from: the earliest `limit` from there
+  std::optional<Timestamp> to;    ///< minute < to; without `from`: the latest `limit` before
+  std::size_t limit = 500;        ///< 1..kMaxPageSize
+};
+
 struct KlineQuery {
   MarketId market = 0;
   KlineInterval interval = KlineInterval::M1;

@@ -377,6 +377,26 @@ Result<std::vector<PointsEntry>> SqliteReadStore::leaderboard(std::size_t limit,
   return out;
 }
 
+Result<std::vector<PricePoint>> SqliteReadStore::price_history(const PriceQuery& pq) {
+  const std::int64_t limit = clamp_limit(pq.limit);
+  std::string sql = "SELECT minute, idx, mark, ts FROM price_history WHERE market = ?1 ";
+  if (pq.from) sql += "AND minute >= ?2 ";
+  if (pq.to) sql += "AND minute < ?3 ";
+  sql += pq.from ? "ORDER BY minute LIMIT ?4" : "ORDER BY minute DESC LIMIT ?4";
+  CX_TRY(q, db_.query(sql));
+  q->bind(1, pq.market).bind(4, limit);
+  if (pq.from) q->bind(2, *pq.from);
+  if (pq.to) q->bind(3, *pq.to);
+  std::vector<PricePoint> out;
+  for (;;) {
+    CX_TRY(row, q->step());
+    if (!row) break;
+    out.push_back(PricePoint{pq.market, q->int64(0), q->int64(1), q->int64(2), q->int64(3)});
+  }
+  if (!pq.from) std::reverse(out.begin(), out.end());
+  return out;
+}
+
 Result<std::vector<PointsEntry>> SqliteReadStore::pnl_leaderboard(std::size_t limit,
                                                                   std::size_t offset) {
   CX_TRY(q, db_.query(std::string(kPointsCols) +

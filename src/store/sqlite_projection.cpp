@@ -185,4 +185,10 @@ Result<void> SqliteReadStore::put_points(const PointsEntry& p) {
       .run();
 }
 
+Result<void> SqliteReadStore::put_price(const PricePoint& p) {
+  CX_TRY(q, db_.query("INSERT OR REPLACE INTO price_history (market, minute, idx, mark, ts) "
+                      "VALUES (?, ?, ?, ?, ?)"));
+  return q->bind_all(p.market, p.minute, p.index, p.mark, p.ts).run();
+}
+
 }  // namespace cx::store

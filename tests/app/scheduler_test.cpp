@@ -155,7 +155,7 @@ TEST_F(SchedulerStory, ARestartNeitherRepeatsNorSkipsAPayment) {
   restart();
   EXPECT_EQ(clock_of("BTC-PERP").settled_at, before.settled_at);  // from the snapshot
   {
-    Scheduler s = scheduler();  // a new scheduler remembers nothing
+    Scheduler s = scheduler();   // a new scheduler remembers nothing
     EXPECT_EQ(s.run_once(), 0);  // this hour is paid, this minute sampled
     EXPECT_EQ(usdc("alice"), alice);
     now += kHour;

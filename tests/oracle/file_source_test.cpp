@@ -83,8 +83,9 @@ TEST(FileSource, PlaysRecordsAtTheirRecordedPaceFromTheFirstPoll) {
 }
 
 TEST(FileSource, OpenReadsAFileAndRefusesAnEmptyOne) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("cx_oracle_file_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+  const auto dir =
+      std::filesystem::temp_directory_path() /
+      ("cx_oracle_file_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
   std::filesystem::create_directories(dir);
   {
     std::ofstream(dir / "p.csv") << "ts,underlying,price\n1,BTC,60000\n";

@@ -32,9 +32,8 @@ class HttpSourceTest : public ::testing::Test {
     r.get("/simple/price", [](const net::Request&) {
       return net::Response::json(200, R"({"bitcoin":{"usd":61000.5}})");
     });
-    r.get("/broken", [](const net::Request&) {
-      return net::Response::json(500, R"({"error":"down"})");
-    });
+    r.get("/broken",
+          [](const net::Request&) { return net::Response::json(500, R"({"error":"down"})"); });
     net::ServerOptions o;
     o.address = "127.0.0.1";
     o.port = 0;

@@ -90,8 +90,8 @@ TEST(CmcQuotes, AnErrorStatusFails) {
   EXPECT_EQ(q.error().code, ErrorCode::Unavailable);
   EXPECT_NE(q.error().message.find("API key missing."), std::string::npos);
   EXPECT_FALSE(parse_cmc_quotes("[]", {"BTC"}, "USD", 0));
-  EXPECT_FALSE(parse_cmc_quotes(R"({"data":{"BTC":{"quote":{"USD":{"price":-1}}}}})", {"BTC"},
-                                "USD", 0));
+  EXPECT_FALSE(
+      parse_cmc_quotes(R"({"data":{"BTC":{"quote":{"USD":{"price":-1}}}}})", {"BTC"}, "USD", 0));
 }
 
 }  // namespace
