@@ -28,6 +28,7 @@
 #include "net/metrics.hpp"
 #include "net/router.hpp"
 #include "net/server_options.hpp"
+#include "oracle/oracle.hpp"
 #include "store/sqlite_read_store.hpp"
 
 namespace cx::api {
@@ -80,6 +81,10 @@ class Api {
 
   /// Marks the server ready (or not) for /readyz.
   void set_ready(bool ready) noexcept { ready_.store(ready); }
+  /// Before the server starts: where /api/prices reads the oracle's indices and sources (called
+  /// on the engine thread). Without it, /api/prices shows the exchange's prices only.
+  using OracleStatusFn = std::function<oracle::OracleStatus()>;
+  void set_oracle_status(OracleStatusFn fn) { oracle_status_ = std::move(fn); }
 
   /// Runs `fn` with one read-store connection (any thread; blocks while all are busy).
   template <class F>
@@ -145,6 +150,7 @@ class Api {
   std::deque<std::pair<SeqNo, std::string>> recent_order_;
   std::unordered_map<OrderId, std::string> recent_by_id_;
 
+  OracleStatusFn oracle_status_;
   EngineService& engine_;
   WsHub& hub_;
   auth::Mailer& mailer_;

@@ -1,6 +1,8 @@
 // Public market data: markets, underlyings, instruments (option chains), klines, depth,
 // recent trades, 24h summaries, oracle prices. No authentication; rate-limited per IP.
 #include <boost/json/serialize.hpp>
+#include <cctype>
+#include <map>
 #include <set>
 
 #include "api/api.hpp"
@@ -149,22 +151,58 @@ void Api::add_public_routes(net::Router& r) {
                 return json_response(json::object{{"summaries", std::move(out)}});
               }));
 
-  r.add_async(net::Method::Get, "/api/prices",
-              engine_view([](const net::Request& req, const engine::Exchange& x) {
-                auto mode = optional_mode(req);
-                if (!mode) return error_response(mode.error());
-                json::array out;
-                for (MarketId id = 0; id < x.market_count(); ++id) {
-                  const engine::Market& m = x.market(id);
-                  if (*mode && m.spec.mode != **mode) continue;
-                  out.push_back(json::object{{"market", m.spec.symbol},
-                                             {"mode", mode_name(m.spec.mode)},
-                                             {"underlying", m.spec.underlying},
-                                             {"index", format_decimal(m.index, m.spec.price_scale)},
-                                             {"mark", format_decimal(m.mark, m.spec.price_scale)}});
-                }
-                return json_response(json::object{{"prices", std::move(out)}});
-              }));
+  r.add_async(
+      net::Method::Get, "/api/prices",
+      engine_view([this](const net::Request& req, const engine::Exchange& x) {
+        auto mode = optional_mode(req);
+        if (!mode) return error_response(mode.error());
+        const oracle::OracleStatus st = oracle_status_ ? oracle_status_() : oracle::OracleStatus{};
+        std::map<std::string, const oracle::IndexPrice*, std::less<>> by_underlying;
+        for (const auto& ip : st.indices) by_underlying[ip.underlying] = &ip;
+        json::array out;
+        for (MarketId id = 0; id < x.market_count(); ++id) {
+          const engine::Market& m = x.market(id);
+          if (*mode && m.spec.mode != **mode) continue;
+          std::string u = m.spec.underlying;
+          for (char& ch : u) ch = static_cast<char>(std::toupper(ch));
+          const auto it = by_underlying.find(u);
+          json::object o{{"market", m.spec.symbol},
+                         {"mode", mode_name(m.spec.mode)},
+                         {"underlying", m.spec.underlying},
+                         {"index", format_decimal(m.index, m.spec.price_scale)},
+                         {"mark", format_decimal(m.mark, m.spec.price_scale)},
+                         {"sources", it == by_underlying.end() ? 0 : it->second->sources},
+                         {"stale", x.stale(m)}};
+          o["priceTs"] = m.risk.price_ts >= 0 ? json::value(m.risk.price_ts) : json::value(nullptr);
+          out.push_back(std::move(o));
+        }
+        json::array indices;
+        for (const auto& ip : st.indices) {
+          json::object o{{"underlying", ip.underlying},
+                         {"sources", ip.sources},
+                         {"knownSources", ip.known},
+                         {"ts", ip.ts},
+                         {"stale", ip.stale}};
+          o["index"] = ip.stale
+                           ? json::value(nullptr)
+                           : json::value(format_decimal_trimmed(ip.price, oracle::kOracleScale));
+          indices.push_back(std::move(o));
+        }
+        json::array sources;
+        for (const auto& s : st.sources) {
+          json::object o{{"name", s.name},
+                         {"maxAgeMs", s.max_age_ms},
+                         {"polls", s.polls},
+                         {"failures", s.failures}};
+          o["lastOk"] = s.last_ok >= 0 ? json::value(s.last_ok) : json::value(nullptr);
+          o["lastError"] = s.last_error.empty() ? json::value(nullptr) : json::value(s.last_error);
+          sources.push_back(std::move(o));
+        }
+        return json_response(json::object{{"prices", std::move(out)},
+                                          {"underlyings", std::move(indices)},
+                                          {"sources", std::move(sources)},
+                                          {"maxAgeMs", x.config().oracle_max_age_ms}});
+      }));
 
   // ---- from the read store ----
   r.get("/api/klines", [this](const net::Request& req) {
@@ -204,6 +242,44 @@ void Api::add_public_routes(net::Router& r) {
                           {"mode", mode_name(*mode)},
                           {"interval", store::to_string(*interval)},
                           {"klines", std::move(out)}};
+    });
+    if (!res) return error_response(res.error());
+    return json_response(*res);
+  });
+
+  r.get("/api/prices/history", [this](const net::Request& req) {
+    if (auto l = limited(req, {})) return std::move(*l);
+    auto mode = mode_of(req);
+    if (!mode) return error_response(mode.error());
+    const auto symbol = req.query_value("market");
+    if (!symbol) return error_response(400, "INVALID_ARGUMENT", "market is required");
+    auto limit = int_param(req, "limit", 500, 1, static_cast<std::int64_t>(store::kMaxPageSize));
+    if (!limit) return error_response(limit.error());
+    auto from = int_param(req, "from", -1, 0, INT64_MAX);
+    if (!from) return error_response(from.error());
+    auto to = int_param(req, "to", -1, 0, INT64_MAX);
+    if (!to) return error_response(to.error());
+    read_your_writes();
+    auto res = with_store([&](store::ReadStore& st) -> Result<json::object> {
+      auto m = st.market_by_symbol(*mode, *symbol);
+      if (!m) return std::unexpected(m.error());
+      if (!*m) return fail(ErrorCode::NotFound, "no market " + std::string(*symbol));
+      store::PriceQuery q;
+      q.market = (*m)->id;
+      q.limit = static_cast<std::size_t>(*limit);
+      if (*from >= 0) q.from = *from;
+      if (*to >= 0) q.to = *to;
+      auto points = st.price_history(q);
+      if (!points) return std::unexpected(points.error());
+      json::array out;
+      for (const auto& p : *points) {
+        out.push_back(json::object{{"minute", p.minute},
+                                   {"index", format_decimal(p.index, (*m)->price_scale)},
+                                   {"mark", format_decimal(p.mark, (*m)->price_scale)},
+                                   {"ts", p.ts}});
+      }
+      return json::object{
+          {"market", (*m)->symbol}, {"mode", mode_name(*mode)}, {"prices", std::move(out)}};
     });
     if (!res) return error_response(res.error());
     return json_response(*res);

@@ -403,16 +403,22 @@ void Api::add_trading_routes(net::Router& r) {
     if (!limit) return error_response(limit.error());
     auto offset = int_param(req, "offset", 0, 0, 1'000'000);
     if (!offset) return error_response(offset.error());
+    const std::string_view by = req.query_value("by").value_or("points");
+    if (by != "points" && by != "pnl") {
+      return error_response(400, "INVALID_ARGUMENT", "by must be points or pnl");
+    }
     auto res = with_store([&](store::ReadStore& st) -> Result<json::array> {
-      auto rows =
-          st.leaderboard(static_cast<std::size_t>(*limit), static_cast<std::size_t>(*offset));
+      const auto n = static_cast<std::size_t>(*limit);
+      const auto from = static_cast<std::size_t>(*offset);
+      auto rows = by == "pnl" ? st.pnl_leaderboard(n, from) : st.leaderboard(n, from);
       if (!rows) return std::unexpected(rows.error());
       json::array out;
       for (const auto& p : *rows) out.push_back(points_json(p));
       return out;
     });
     if (!res) return error_response(res.error());
-    return json_response(json::object{{"mode", "PAPER"}, {"leaderboard", std::move(*res)}});
+    return json_response(
+        json::object{{"mode", "PAPER"}, {"by", by}, {"leaderboard", std::move(*res)}});
   });
 }
 

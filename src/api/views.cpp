@@ -119,7 +119,8 @@ json::object points_json(const store::PointsEntry& p) {
                  {"points", p.points},
                  {"limitOrders", p.limit_orders},
                  {"volume", dec(p.volume, 6)},
-                 {"realizedProfit", dec(p.profit, 6)}};
+                 {"realizedProfit", dec(p.profit, 6)},
+                 {"realizedPnl", dec(p.pnl, 6)}};
   if (p.rank > 0) {
     j["rank"] = p.rank;
   } else {

@@ -2,8 +2,10 @@
 
 #include <toml++/toml.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <iterator>
 
 #include "core/decimal.hpp"
 #include "gateway/service.hpp"
@@ -106,6 +108,125 @@ std::vector<std::string> split_list(std::string_view s) {
     if (!part.empty()) out.emplace_back(part);
     if (comma == std::string_view::npos) break;
     s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+constexpr const char* kSourceKeys[] = {
+    "kind",       "name", "url",        "api_key", "symbols",    "convert", "path",
+    "underlying", "file", "max_age_ms", "poll_ms", "timeout_ms", "seed"};
+
+Result<void> check_source(const OracleSourceConfig& s) {
+  auto bad = [&](std::string what) {
+    std::string msg = "oracle.sources: ";
+    msg.append(s.kind).append(" source: ").append(what);
+    return fail(ErrorCode::InvalidArgument, std::move(msg));
+  };
+  if (s.kind == "simulated") return {};
+  if (s.kind == "file") return s.file.empty() ? bad("file is required") : Result<void>{};
+  if (s.kind == "cmc") return s.url.empty() ? bad("url is required") : Result<void>{};
+  if (s.kind == "json") {
+    if (s.url.empty() || s.path.empty() || s.underlying.empty()) {
+      return bad("url, path and underlying are required");
+    }
+    return {};
+  }
+  return fail(ErrorCode::InvalidArgument,
+              "oracle.sources: kind must be simulated, file, cmc or json, got \"" + s.kind + "\"");
+}
+
+/// One `[[oracle.sources]]` table.
+Result<OracleSourceConfig> source_from_toml(const toml::table& t) {
+  OracleSourceConfig s;
+  for (const auto& [k, _] : t) {
+    if (std::find(std::begin(kSourceKeys), std::end(kSourceKeys), k.str()) ==
+        std::end(kSourceKeys)) {
+      return fail(ErrorCode::InvalidArgument,
+                  "oracle.sources: unknown key " + std::string(k.str()));
+    }
+  }
+  auto str = [&](const char* key, std::string& out) -> Result<void> {
+    if (const toml::node* n = t.get(key)) {
+      auto v = n->value<std::string>();
+      if (!v)
+        return fail(ErrorCode::InvalidArgument,
+                    std::string("oracle.sources.") + key + ": expected a string");
+      out = *v;
+    }
+    return {};
+  };
+  auto num = [&](const char* key, std::int64_t& out, std::int64_t lo,
+                 std::int64_t hi) -> Result<void> {
+    if (const toml::node* n = t.get(key)) {
+      auto v = n->value<std::int64_t>();
+      if (!v || *v < lo || *v > hi) {
+        return fail(ErrorCode::InvalidArgument,
+                    std::string("oracle.sources.") + key + ": expected an integer from " +
+                        std::to_string(lo) + " to " + std::to_string(hi));
+      }
+      out = *v;
+    }
+    return {};
+  };
+  for (auto [key, field] :
+       {std::pair{"kind", &OracleSourceConfig::kind}, std::pair{"name", &OracleSourceConfig::name},
+        std::pair{"url", &OracleSourceConfig::url},
+        std::pair{"api_key", &OracleSourceConfig::api_key},
+        std::pair{"convert", &OracleSourceConfig::convert},
+        std::pair{"path", &OracleSourceConfig::path},
+        std::pair{"underlying", &OracleSourceConfig::underlying},
+        std::pair{"file", &OracleSourceConfig::file}}) {
+    if (auto r = str(key, s.*field); !r) return std::unexpected(r.error());
+  }
+  if (auto r = num("max_age_ms", s.max_age_ms, 0, 86'400'000); !r)
+    return std::unexpected(r.error());
+  if (auto r = num("poll_ms", s.poll_ms, 0, 86'400'000); !r) return std::unexpected(r.error());
+  if (auto r = num("timeout_ms", s.timeout_ms, 100, 600'000); !r) return std::unexpected(r.error());
+  std::int64_t seed = 0;
+  if (auto r = num("seed", seed, 0, INT64_MAX); !r) return std::unexpected(r.error());
+  s.seed = static_cast<std::uint64_t>(seed);
+  if (const toml::node* n = t.get("symbols")) {
+    const toml::array* a = n->as_array();
+    if (a == nullptr)
+      return fail(ErrorCode::InvalidArgument, "oracle.sources.symbols: expected an array");
+    for (const toml::node& e : *a) {
+      auto v = e.value<std::string>();
+      if (!v) return fail(ErrorCode::InvalidArgument, "oracle.sources.symbols: expected strings");
+      s.symbols.push_back(*v);
+    }
+  }
+  if (auto r = check_source(s); !r) return std::unexpected(r.error());
+  return s;
+}
+
+/// The text form (environment, flag): comma-separated `simulated`, `file=<path>`,
+/// `cmc=<base url>`, `json=<url>#<path>#<underlying>`.
+Result<std::vector<OracleSourceConfig>> sources_from_text(std::string_view text) {
+  std::vector<OracleSourceConfig> out;
+  for (const std::string& item : split_list(text)) {
+    OracleSourceConfig s;
+    const auto eq = item.find('=');
+    s.kind = item.substr(0, eq);
+    const std::string arg = eq == std::string::npos ? "" : item.substr(eq + 1);
+    if (s.kind == "file") {
+      s.file = arg;
+    } else if (s.kind == "cmc") {
+      s.url = arg;
+    } else if (s.kind == "json") {
+      const auto h1 = arg.find('#');
+      const auto h2 = h1 == std::string::npos ? h1 : arg.find('#', h1 + 1);
+      if (h2 == std::string::npos) {
+        return fail(ErrorCode::InvalidArgument,
+                    "oracle.sources: json=<url>#<path>#<underlying>, got \"" + item + "\"");
+      }
+      s.url = arg.substr(0, h1);
+      s.path = arg.substr(h1 + 1, h2 - h1 - 1);
+      s.underlying = arg.substr(h2 + 1);
+    } else if (!arg.empty()) {
+      return fail(ErrorCode::InvalidArgument, "oracle.sources: " + s.kind + " takes no argument");
+    }
+    if (auto r = check_source(s); !r) return std::unexpected(r.error());
+    out.push_back(std::move(s));
   }
   return out;
 }
@@ -320,6 +441,58 @@ std::vector<Setter> setters() {
     v.push_back(std::move(s));
   }
   v.push_back(bool_setter("log.json", "CX_LOG_JSON", "", &Config::log_json));
+  {
+    Setter s{"oracle.sources", "CX_ORACLE_SOURCES", "--oracle-sources", {}, {}};
+    s.from_text = [](Config& c, std::string_view t) -> Result<void> {
+      auto v2 = sources_from_text(t);
+      if (!v2) return std::unexpected(v2.error());
+      c.oracle_sources = std::move(*v2);
+      return {};
+    };
+    s.from_toml = [](Config& c, const toml::node& n) -> Result<void> {
+      if (n.is_string()) {
+        auto v2 = sources_from_text(*n.value<std::string>());
+        if (!v2) return std::unexpected(v2.error());
+        c.oracle_sources = std::move(*v2);
+        return {};
+      }
+      const toml::array* a = n.as_array();
+      if (a == nullptr) {
+        return fail(ErrorCode::InvalidArgument, "oracle.sources: expected an array of tables");
+      }
+      c.oracle_sources.clear();
+      for (const toml::node& e : *a) {
+        if (const toml::table* t = e.as_table()) {
+          auto src = source_from_toml(*t);
+          if (!src) return std::unexpected(src.error());
+          c.oracle_sources.push_back(std::move(*src));
+        } else if (auto text = e.value<std::string>()) {
+          auto v2 = sources_from_text(*text);
+          if (!v2) return std::unexpected(v2.error());
+          for (auto& x : *v2) c.oracle_sources.push_back(std::move(x));
+        } else {
+          return fail(ErrorCode::InvalidArgument, "oracle.sources: expected tables or strings");
+        }
+      }
+      return {};
+    };
+    v.push_back(std::move(s));
+  }
+  v.push_back(int_setter<std::int64_t>("oracle.poll_ms", "CX_ORACLE_POLL_MS", "",
+                                       &Config::oracle_poll_ms, 50, 3'600'000));
+  v.push_back(int_setter<std::int64_t>("oracle.max_age_ms", "CX_ORACLE_MAX_AGE_MS", "",
+                                       &Config::oracle_max_age_ms, 0, 86'400'000));
+  v.push_back(string_setter("oracle.cmc_api_key", "CX_ORACLE_CMC_API_KEY", "",
+                            &Config::oracle_cmc_api_key));
+  v.push_back(bool_setter("scheduler.enabled", "CX_SCHEDULER", "", &Config::scheduler_enabled));
+  v.push_back(int_setter<std::int64_t>("scheduler.funding_sample_ms", "CX_FUNDING_SAMPLE_MS", "",
+                                       &Config::funding_sample_ms, 1'000, 86'400'000));
+  v.push_back(int_setter<std::int64_t>("scheduler.funding_settle_ms", "CX_FUNDING_SETTLE_MS", "",
+                                       &Config::funding_settle_ms, 1'000, 7 * 86'400'000LL));
+  v.push_back(int_setter<std::int64_t>("scheduler.round_ms", "CX_SCHEDULER_ROUND_MS", "",
+                                       &Config::scheduler_round_ms, 10, 60'000));
+  v.push_back(int_setter<std::int64_t>("scheduler.settlement_window_ms", "CX_SETTLEMENT_WINDOW_MS",
+                                       "", &Config::settlement_window_ms, 0, 86'400'000));
   v.push_back(bool_setter("demo.enabled", "CX_DEMO", "", &Config::demo));
   v.push_back(int_setter<std::uint64_t>("demo.seed", "CX_DEMO_SEED", "", &Config::demo_seed, 0,
                                         UINT64_MAX / 2));

@@ -12,6 +12,23 @@
 
 namespace cx::app {
 
+/// One price source of `[oracle]` (docs/oracle.md). Which fields count depends on `kind`.
+struct OracleSourceConfig {
+  std::string kind;                  ///< simulated | file | cmc | json
+  std::string name;                  ///< optional label (logs, /api/prices)
+  std::string url;                   ///< cmc: base URL; json: the whole URL
+  std::string api_key;               ///< cmc (default: oracle.cmc_api_key)
+  std::vector<std::string> symbols;  ///< cmc: symbols asked (default: the markets' underlyings)
+  std::string convert = "USD";       ///< cmc
+  std::string path;                  ///< json: where the price is ("bitcoin.usd")
+  std::string underlying;            ///< json: whose price it is
+  std::string file;                  ///< file: CSV or JSON-lines prices
+  std::int64_t max_age_ms = 0;       ///< 0: oracle.max_age_ms
+  std::int64_t poll_ms = 0;          ///< 0: oracle.poll_ms
+  std::int64_t timeout_ms = 5'000;   ///< cmc, json: whole request
+  std::uint64_t seed = 0;            ///< simulated (0: demo.seed)
+};
+
 struct Config {
   // [server]
   std::string address = "127.0.0.1";
@@ -70,6 +87,19 @@ struct Config {
   // [log]
   std::string log_level = "info";  ///< trace debug info warn error
   bool log_json = false;
+  // [oracle]
+  std::vector<OracleSourceConfig> oracle_sources;  ///< none: no prices (except --demo's)
+  std::int64_t oracle_poll_ms = 1'000;
+  /// Freshness of a quote, and the exchange's oracle_max_age_ms: a derivative whose price is
+  /// older refuses new risk (STALE_ORACLE_PRICE). 0: off. Fixed in a data directory's snapshot.
+  std::int64_t oracle_max_age_ms = 30'000;
+  std::string oracle_cmc_api_key;
+  // [scheduler]
+  bool scheduler_enabled = true;
+  std::int64_t funding_sample_ms = 60'000;
+  std::int64_t funding_settle_ms = 3'600'000;
+  std::int64_t scheduler_round_ms = 1'000;
+  std::int64_t settlement_window_ms = 1'800'000;  ///< TWAP before expiry (exchange config)
   // [demo]
   bool demo = false;  ///< PAPER demo markets, a simulated price feed and a market maker
   std::uint64_t demo_seed = 1;

@@ -37,8 +37,9 @@ std::string date_tag(Timestamp ms) {
 
 }  // namespace
 
-DemoFeed::DemoFeed(api::EngineService& engine, std::uint64_t seed, Timestamp now_ms)
-    : engine_(engine), rng_(seed * 0x9E3779B97F4A7C15ULL + 1) {
+DemoFeed::DemoFeed(api::EngineService& engine, std::uint64_t seed, Timestamp now_ms,
+                   PriceOf price_of)
+    : engine_(engine), rng_(seed * 0x9E3779B97F4A7C15ULL + 1), price_of_(std::move(price_of)) {
   // The future and options expire 30 days from the first start at 08:00 UTC; setup() keeps the
   // expiry of demo markets that exist already, so a restart does not create a second set.
   constexpr Timestamp kDay = 86'400'000;
@@ -114,11 +115,9 @@ bool DemoFeed::run(const std::string& text, std::string* why) {
 }
 
 Result<void> DemoFeed::setup() {
-  // An earlier run's demo future (still live) fixes the expiry; its last prices restart the walk.
+  // An earlier run's demo future (still live) fixes the expiry.
   struct Found {
     Timestamp expiry = 0;
-    double btc = 0;
-    double eth = 0;
   };
   auto found = std::make_shared<std::promise<Found>>();
   auto found_fut = found->get_future();
@@ -127,9 +126,6 @@ Result<void> DemoFeed::setup() {
     for (MarketId id = 0; id < x.market_count(); ++id) {
       const engine::Market& m = x.market(id);
       if (m.spec.mode != engine::Mode::Paper || m.status != engine::MarketStatus::Active) continue;
-      const double index = static_cast<double>(m.index) / std::pow(10.0, m.spec.price_scale);
-      if (m.spec.symbol == "sBTC/USDC" && index > 0) f.btc = index;
-      if (m.spec.symbol == "sETH/USDC" && index > 0) f.eth = index;
       if (m.spec.kind == engine::MarketKind::Future && m.spec.underlying == "BTC" &&
           m.spec.symbol.starts_with("BTC-") && m.spec.expiry > x.now()) {
         f.expiry = std::max(f.expiry, m.spec.expiry);
@@ -145,8 +141,6 @@ Result<void> DemoFeed::setup() {
     expiry_ = f.expiry;
     define_markets();
   }
-  if (f.btc > 0) prices_["BTC"] = f.btc;
-  if (f.eth > 0) prices_["ETH"] = f.eth;
   // Markets: created once; a restart finds them in the journal (MARKET_EXISTS is fine).
   for (const MarketDef& m : markets_) {
     json::object c{{"cmd", "createMarket"}, {"mode", "PAPER"}, {"symbol", m.symbol}};
@@ -213,7 +207,6 @@ Result<void> DemoFeed::setup() {
       if (auto r = fund(t, "sETH", "5000"); !r) return r;
     }
   }
-  step();
   return {};
 }
 
@@ -229,19 +222,15 @@ double DemoFeed::fair(const MarketDef& m) const {
 }
 
 void DemoFeed::step() {
-  // Random walk: +-0.05% per step per underlying.
+  // Prices are the oracle's (which sends them to the engine itself); without a fresh index the
+  // maker keeps quoting around the last one it saw.
   for (auto& [u, p] : prices_) {
-    const double r = static_cast<double>(next() % 2001) / 1000.0 - 1.0;  // [-1, 1]
-    p *= 1.0 + r * 0.0005;
+    if (price_of_) {
+      if (auto fresh = price_of_(u)) p = *fresh;
+    }
   }
   for (const MarketDef& m : markets_) {
     const double f = fair(m);
-    json::object price{{"cmd", "price"},
-                       {"mode", "PAPER"},
-                       {"market", m.symbol},
-                       {"index", price_text(prices_.at(m.underlying))},
-                       {"mark", price_text(f)}};
-    (void)engine_.submit_json(json::serialize(price), {});
     // Quotes: five levels a side, 5 bps apart, replaced in one batch with the cancel.
     json::array cmds;
     cmds.push_back(json::object{{"cmd", "cancelAll"}, {"market", m.symbol}});

@@ -1,16 +1,20 @@
 #pragma once
 /// `--demo`: PAPER markets (sBTC/USDC, sETH/USDC, BTC-PERP, ETH-PERP, a BTC future and a small
-/// BTC option chain), a simulated price feed (a seeded random walk per underlying) and a demo
-/// market maker and taker that keep quotes on the books and trade now and then, so a newcomer
-/// sees a live market at once. Everything goes through the engine as ordinary commands.
+/// BTC option chain) and a demo market maker and taker that keep quotes on the books and trade
+/// now and then, so a newcomer sees a live market at once. Prices come from the oracle (with
+/// `--demo` and no configured source, its simulated source: a seeded random walk per
+/// underlying); the maker quotes around the current index. Everything goes through the engine
+/// as ordinary commands.
 ///
 /// Threading: one thread of its own, started by start(), stopped by stop().
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,12 +26,14 @@ namespace cx::app {
 
 class DemoFeed {
  public:
-  DemoFeed(api::EngineService& engine, std::uint64_t seed, Timestamp now_ms);
+  /// The oracle's fresh index of an underlying in USD ("BTC"); nullopt while stale.
+  using PriceOf = std::function<std::optional<double>(const std::string&)>;
+  DemoFeed(api::EngineService& engine, std::uint64_t seed, Timestamp now_ms, PriceOf price_of);
   ~DemoFeed();
 
   /// Creates the demo markets and funds the demo traders unless they exist; waits until done.
   [[nodiscard]] Result<void> setup();
-  /// Starts the feed thread: a price update per market every `period`, quotes refreshed then.
+  /// Starts the feed thread: quotes refreshed every `period` around the oracle's index.
   void start(std::chrono::milliseconds period = std::chrono::milliseconds(500));
   void stop();
 
@@ -56,7 +62,8 @@ class DemoFeed {
   Timestamp expiry_ = 0;
   std::string expiry_tag_;
   std::vector<MarketDef> markets_;
-  std::map<std::string, double> prices_;  ///< underlying -> price
+  PriceOf price_of_;
+  std::map<std::string, double> prices_;  ///< underlying -> last fresh index
   std::uint64_t steps_ = 0;
   std::thread thread_;
   std::mutex mutex_;

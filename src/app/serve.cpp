@@ -15,6 +15,8 @@
 #include "app/config.hpp"
 #include "app/stop_signals.hpp"
 #include "app/demo_feed.hpp"
+#include "app/oracle_feed.hpp"
+#include "app/scheduler.hpp"
 #include "auth/mailer.hpp"
 #include "net/http_server.hpp"
 
@@ -110,6 +112,10 @@ int run_serve(const std::vector<std::string>& args) {
   api::EngineOptions eo;
   eo.data_dir = c.data_dir;
   eo.durable.snapshot_every = c.snapshot_every;
+  // Exchange parameters: used for a new data directory; an existing one keeps those saved in
+  // its snapshot (replay must apply the log with the settings it was written under).
+  eo.durable.exchange.oracle_max_age_ms = c.oracle_max_age_ms;
+  eo.durable.exchange.settlement_window_ms = c.settlement_window_ms;
   auto engine = api::EngineService::open(eo);
   if (!engine) {
     spdlog::error("cannot open {}: {}", c.data_dir.string(), engine.error().message);
@@ -118,6 +124,13 @@ int run_serve(const std::vector<std::string>& args) {
   const auto& rec = (*engine)->recovery();
   spdlog::info("recovered {}: snapshot at seq {}, {} commands replayed, last seq {} ({:.3f} s)",
                c.data_dir.string(), rec.snapshot_seq, rec.replayed, rec.last_seq, rec.seconds);
+  const Timestamp max_age = (*engine)->exchange_unsynchronized().config().oracle_max_age_ms;
+  if (max_age != c.oracle_max_age_ms) {
+    spdlog::warn(
+        "oracle.max_age_ms is {} in this data directory's snapshot ({} configured); the "
+        "snapshot's value applies",
+        max_age, c.oracle_max_age_ms);
+  }
 
   std::unique_ptr<auth::Mailer> mailer;
   std::string mail_where;
@@ -190,14 +203,48 @@ int run_serve(const std::vector<std::string>& args) {
   gateway.start();
   (*engine)->start();
 
+  // Oracle: the configured sources; --demo without any gets the simulated one.
+  std::vector<OracleSourceConfig> sources = c.oracle_sources;
+  if (c.demo && sources.empty()) {
+    OracleSourceConfig simulated;
+    simulated.kind = "simulated";
+    sources.push_back(std::move(simulated));
+  }
+  OracleFeed oracle(**engine, sources, c, wall_ms,
+                    [](const std::string& m) { spdlog::warn("{}", m); });
+  api.set_oracle_status([&oracle] { return oracle.status(); });
+
   std::unique_ptr<DemoFeed> demo;
   if (c.demo) {
-    demo = std::make_unique<DemoFeed>(**engine, c.demo_seed, wall_ms());
+    demo =
+        std::make_unique<DemoFeed>(**engine, c.demo_seed, wall_ms(),
+                                   [&oracle](const std::string& u) { return oracle.index_usd(u); });
     if (auto r = demo->setup(); !r) {
       spdlog::error("demo set-up failed: {}", r.error().message);
       (*engine)->stop();
       return 1;
     }
+  }
+  if (auto r = oracle.setup(); !r) {
+    spdlog::error("oracle set-up failed: {}", r.error().message);
+    (*engine)->stop();
+    return 1;
+  }
+  if (sources.empty() && max_age > 0) {
+    spdlog::warn(
+        "no oracle sources ([oracle] sources): derivative markets refuse new risk "
+        "(STALE_ORACLE_PRICE) until prices arrive");
+  }
+  oracle.start();
+  std::unique_ptr<Scheduler> scheduler;
+  if (c.scheduler_enabled) {
+    SchedulerOptions sched;
+    sched.funding_sample_ms = c.funding_sample_ms;
+    sched.funding_settle_ms = c.funding_settle_ms;
+    sched.round = std::chrono::milliseconds(c.scheduler_round_ms);
+    scheduler = std::make_unique<Scheduler>(**engine, sched, wall_ms,
+                                            [](const std::string& m) { spdlog::warn("{}", m); });
+    scheduler->start();
   }
 
   net::ServerOptions so;
@@ -219,6 +266,8 @@ int run_serve(const std::vector<std::string>& args) {
   if (auto r = server.start(); !r) {
     spdlog::error("cannot listen: {}", r.error().message);
     if (demo) demo->stop();
+    if (scheduler) scheduler->stop();
+    oracle.stop();
     (*engine)->stop();
     return 1;
   }
@@ -237,6 +286,8 @@ int run_serve(const std::vector<std::string>& args) {
   spdlog::info("signal {}: stopping", sig);
   api.set_ready(false);
   if (demo) demo->stop();
+  if (scheduler) scheduler->stop();
+  oracle.stop();
   server.stop();
   gateway.stop();
   (*engine)->stop();

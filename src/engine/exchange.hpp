@@ -115,6 +115,14 @@ struct MarketRisk {
   Price settle_price = 0;     ///< once SETTLED
 };
 
+/// When the scheduler's funding commands last took effect on a perpetual (command times; -1:
+/// never). The scheduler reads them to send each sample and payment exactly once, across
+/// restarts (docs/server.md, "Scheduler"). Saved since state version 3.
+struct FundingClock {
+  Timestamp sampled_at = -1;  ///< last accepted FundingSample
+  Timestamp settled_at = -1;  ///< last accepted FundingSettle
+};
+
 /// Positions of one market by liquidation key (rebuilt from positions on load, never saved).
 /// A long is at risk when the mark falls below its key, a short when it rises above.
 struct RiskIndex {
@@ -135,6 +143,7 @@ struct Market {
   std::int64_t mult = 1;  ///< notional = price * qty * mult / div, in quote units
   std::int64_t div = 1;
   MarketRisk risk;
+  FundingClock funding_clock;
   RiskIndex risk_index;
 };
 
@@ -181,6 +190,9 @@ class Exchange {
   Amount insurance_fund(Mode mode) const { return system_[index(mode)].insurance[kUSDC]; }
   /// The market of a live order, if the order is live.
   std::optional<MarketId> market_of(OrderId id) const;
+  /// True when the derivative market's price is too old for new risk (STALE_ORACLE_PRICE): with
+  /// oracle_max_age_ms > 0, no price yet or one older than that at the last command's time.
+  bool stale(const Market& m) const noexcept;
   SeqNo last_seq() const noexcept { return last_seq_; }
   Timestamp now() const noexcept { return now_; }
   const ExchangeConfig& config() const noexcept { return config_; }
@@ -277,7 +289,6 @@ class Exchange {
   void rebuild_risk_index();
   /// Queues the accounts a new mark of `m` may have taken below maintenance (from the index).
   void touch_at_risk(const Market& m);
-  bool stale(const Market& m) const noexcept;
   void liquidate(Mode mode, TraderId t, MarketId trigger);
   /// Closes the rest of t's position in m against ranked opposite positions, each at a price
   /// between the mark and `target` (the bankruptcy price) that costs it at most its profit.

@@ -18,6 +18,7 @@ void Exchange::funding_sample(const FundingSample& c) {
       static_cast<std::int64_t>(static_cast<i128>(m.mark - m.index) * 1'000'000 / m.index);
   m.risk.funding_sum_ppm += premium;
   m.risk.funding_samples += 1;
+  m.funding_clock.sampled_at = now_;
   ExEvent& e = push_event(*out_);
   e.type = EventType::FundingSampled;
   e.mode = static_cast<std::uint8_t>(m.spec.mode);
@@ -41,6 +42,7 @@ void Exchange::funding_settle(const FundingSettle& c) {
                     config_.funding_clamp_ppm);
   r.funding_sum_ppm = 0;
   r.funding_samples = 0;
+  m.funding_clock.settled_at = now_;
   // Payers round up, receivers round down: the difference goes to the insurance fund, so the
   // payments are zero-sum to the unit with the fund included.
   Amount paid = 0;

@@ -65,6 +65,7 @@ struct StateIo {
       w.put(m->mark);
       w.put(m->stats);
       w.put(m->risk);
+      w.put(m->funding_clock);
       save_book(w, *m->book);
     }
     // Accounts.
@@ -163,7 +164,7 @@ struct StateIo {
     ByteReader r(bytes);
     if (r.get<std::uint32_t>() != kMagic) return bad("not a Cxmpute state (bad magic)");
     const auto version = r.get<std::uint32_t>();
-    if (version != kStateVersion)
+    if (version != kStateVersion && version != kOldestStateVersion)
       return bad("version " + std::to_string(version) + ", this build reads " +
                  std::to_string(kStateVersion));
     auto x = std::make_unique<Exchange>(r.get<ExchangeConfig>());
@@ -211,6 +212,7 @@ struct StateIo {
       m->mark = r.get<Price>();
       m->stats = r.get<MarketStats>();
       m->risk = r.get<MarketRisk>();
+      if (version >= 3) m->funding_clock = r.get<FundingClock>();  // version 2: never
       const int shift = m->spec.price_scale + m->spec.qty_scale - kAssets[m->spec.quote].scale;
       m->mult = shift < 0 ? pow10(-shift) : 1;
       m->div = shift > 0 ? pow10(shift) : 1;

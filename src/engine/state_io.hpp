@@ -13,7 +13,9 @@
 
 namespace cx::engine {
 
-inline constexpr std::uint32_t kStateVersion = 2;
+/// 3 added Market::funding_clock; version 2 states still load (with the clock unknown, -1).
+inline constexpr std::uint32_t kStateVersion = 3;
+inline constexpr std::uint32_t kOldestStateVersion = 2;
 
 /// Appends the state of `x` to `out`. Reads `x` only.
 void save_state(const Exchange& x, std::vector<std::byte>& out);

@@ -149,6 +149,7 @@ void touch_points(const engine::Exchange& x, TraderId t, std::vector<PointsEntry
   p.limit_orders = a.limit_orders;
   p.volume = a.volume;
   p.profit = a.profit;
+  for (const engine::Position& pos : a.positions) p.pnl += pos.realized + pos.funding;
   out.push_back(std::move(p));
 }
 
@@ -213,10 +214,17 @@ void capture(SeqNo seq, Timestamp ts, std::span<const ExEvent> events, const eng
         if (e.mode == paper) touch_points(x, e.trader, out.points);
         break;
       case EventType::Fill:
+      case EventType::AutoDeleveraged:
         if (e.mode == paper) {
           touch_points(x, e.trader, out.points);
           touch_points(x, e.maker_trader, out.points);
         }
+        break;
+      case EventType::FundingPaid:
+      case EventType::SettlementPaid:
+      case EventType::SettlementHaircut:
+      case EventType::ProfitRealized:
+        if (e.mode == paper) touch_points(x, e.trader, out.points);  // realised PnL moved
         break;
       default:
         break;

@@ -169,6 +169,16 @@ Result<void> Projector::project(const CommandRecord& rec) {
         CX_CHECK(change(c));
         break;
       }
+      case EventType::PriceUpdated: {
+        // One row per market and minute: the minute's last index (qty) and mark (price).
+        const Timestamp minute = bucket_start(KlineInterval::M1, ts);
+        const std::uint64_t key =
+            (std::uint64_t{e.market} << 40) ^ static_cast<std::uint64_t>(minute / 60'000);
+        auto [it, fresh] = prices_index_.try_emplace(key, prices_.size());
+        if (fresh) prices_.push_back({});
+        prices_[it->second] = PricePoint{e.market, minute, e.qty, e.price, ts};
+        break;
+      }
       case EventType::Triggered: {
         OrderChange c;
         c.order_id = e.order_id;
@@ -290,6 +300,7 @@ Result<void> Projector::flush() {
   for (auto& [key, c] : candles_)
     if (c.dirty) CX_CHECK(sink_->put_kline(c.k));
   for (const PointsEntry& p : points_) CX_CHECK(sink_->put_points(p));
+  for (const PricePoint& p : prices_) CX_CHECK(sink_->put_price(p));
   return {};
 }
 
@@ -307,6 +318,8 @@ Result<void> Projector::commit() {
   new_index_.clear();
   points_.clear();
   points_index_.clear();
+  prices_.clear();
+  prices_index_.clear();
   for (auto& [key, c] : candles_) c.dirty = false;
   ++stats_.commits;
   return {};
@@ -320,6 +333,8 @@ void Projector::rollback() noexcept {
   new_index_.clear();
   points_.clear();
   points_index_.clear();
+  prices_.clear();
+  prices_index_.clear();
   candles_.clear();
 }
 

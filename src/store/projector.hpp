@@ -1,6 +1,6 @@
 #pragma once
 /// The projector: turns the exchange's events into the read model (orders, trades, fills,
-/// klines, PAPER points, traders, markets), exactly once.
+/// klines, PAPER points, price history, traders, markets), exactly once.
 ///
 /// Exactly-once rule: every command's writes and the new `last_seq` are committed in one
 /// transaction. A command whose seq is <= last_seq is skipped; the next one must be
@@ -104,6 +104,9 @@ class Projector {
   /// PAPER points to write at commit: the latest value per trader and UTC day.
   std::vector<PointsEntry> points_;
   std::unordered_map<std::uint64_t, std::size_t> points_index_;
+  /// Price history to write at commit: the last price per market and minute.
+  std::vector<PricePoint> prices_;
+  std::unordered_map<std::uint64_t, std::size_t> prices_index_;
 };
 
 }  // namespace cx::store

@@ -100,6 +100,12 @@ class ReadStore {
   /// PAPER points, most first (ties: lower trader id first), from position offset + 1.
   [[nodiscard]] virtual Result<std::vector<PointsEntry>> leaderboard(std::size_t limit,
                                                                      std::size_t offset) = 0;
+  /// A market's price history (one point per minute with a price), oldest first.
+  [[nodiscard]] virtual Result<std::vector<PricePoint>> price_history(const PriceQuery& q) = 0;
+  /// PAPER traders by realised PnL (PointsEntry::pnl), highest first (ties: lower trader id
+  /// first), from position offset + 1.
+  [[nodiscard]] virtual Result<std::vector<PointsEntry>> pnl_leaderboard(std::size_t limit,
+                                                                         std::size_t offset) = 0;
   /// One trader's PAPER points with their leaderboard rank.
   [[nodiscard]] virtual Result<std::optional<PointsEntry>> paper_points(TraderId trader) = 0;
   /// End-of-day points snapshots of one trader, days in [from, to), oldest first.
@@ -164,6 +170,8 @@ class ProjectionSink {
   [[nodiscard]] virtual Result<void> put_kline(const Kline& k) = 0;
   /// Sets the trader's current points and the snapshot of the day of `p.ts`.
   [[nodiscard]] virtual Result<void> put_points(const PointsEntry& p) = 0;
+  /// Inserts or replaces the price of (market, minute).
+  [[nodiscard]] virtual Result<void> put_price(const PricePoint& p) = 0;
 };
 
 }  // namespace cx::store

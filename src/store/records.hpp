@@ -217,9 +217,12 @@ struct PointsEntry {
   std::int64_t limit_orders = 0;
   Amount volume = 0;  ///< USDC units traded
   Amount profit = 0;  ///< USDC units of realised profit
-  SeqNo seq = 0;      ///< as of this command
+  /// USDC units of realised PnL of PAPER derivative positions (closes, settlements, funding;
+  /// fees not included); may be negative
+  Amount pnl = 0;
+  SeqNo seq = 0;  ///< as of this command
   Timestamp ts = 0;
-  std::int64_t rank = 0;  ///< leaderboard position (1 = most points); 0 outside a leaderboard
+  std::int64_t rank = 0;  ///< leaderboard position (1 = first); 0 outside a leaderboard
 };
 
 /// Points at the end of a UTC day (the last value that day).
@@ -262,6 +265,23 @@ struct FillQuery {
   std::optional<Timestamp> to;          ///< ts < to
   std::optional<std::uint64_t> before;  ///< cursor: id < before
   std::size_t limit = 100;
+};
+
+/// The last index and mark of a market in one minute (PriceUpdated events, one row per
+/// market and minute: a bounded history however often prices arrive).
+struct PricePoint {
+  MarketId market = 0;
+  Timestamp minute = 0;  ///< start of the UTC minute
+  Price index = 0;
+  Price mark = 0;
+  Timestamp ts = 0;  ///< time of that last update
+};
+
+struct PriceQuery {
+  MarketId market = 0;
+  std::optional<Timestamp> from;  ///< minute >= from: the earliest `limit` from there
+  std::optional<Timestamp> to;    ///< minute < to; without `from`: the latest `limit` before
+  std::size_t limit = 500;        ///< 1..kMaxPageSize
 };
 
 struct KlineQuery {

@@ -183,8 +183,26 @@ CREATE TABLE paper_points_daily (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{
+// Version 2: realised PnL per PAPER trader, for the leaderboard by PnL (rows written before it
+// hold 0 until the trader's next fill, funding, settlement or deleveraging), and the price
+// history: the last index and mark of each market per minute.
+constexpr const char* kV2 = R"sql(
+ALTER TABLE paper_points ADD COLUMN pnl INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX paper_points_pnl ON paper_points (pnl DESC, trader);
+
+CREATE TABLE price_history (
+  market  INTEGER NOT NULL,
+  minute  INTEGER NOT NULL,
+  idx     INTEGER NOT NULL,
+  mark    INTEGER NOT NULL,
+  ts      INTEGER NOT NULL,
+  PRIMARY KEY (market, minute)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{{
     {1, "read store: accounts, history, klines, points", kV1},
+    {2, "paper_points.pnl (leaderboard by realised PnL), price_history", kV2},
 }};
 
 }  // namespace

@@ -173,7 +173,7 @@ Kline read_kline(const Stmt& s, MarketId market, KlineInterval interval) {
 
 constexpr std::string_view kPointsCols =
     "SELECT p.trader, COALESCE(t.name, ''), p.points, p.limit_orders, p.volume, p.profit, "
-    "p.seq, p.ts FROM paper_points p LEFT JOIN traders t ON t.id = p.trader ";
+    "p.seq, p.ts, p.pnl FROM paper_points p LEFT JOIN traders t ON t.id = p.trader ";
 
 PointsEntry read_points(const Stmt& s) {
   PointsEntry p;
@@ -185,6 +185,7 @@ PointsEntry read_points(const Stmt& s) {
   p.profit = s.int64(5);
   p.seq = s.uint64(6);
   p.ts = s.int64(7);
+  p.pnl = s.int64(8);
   return p;
 }
 
@@ -365,6 +366,41 @@ Result<std::vector<PointsEntry>> SqliteReadStore::leaderboard(std::size_t limit,
                                                               std::size_t offset) {
   CX_TRY(q, db_.query(std::string(kPointsCols) +
                       "ORDER BY p.points DESC, p.trader ASC LIMIT ?1 OFFSET ?2"));
+  q->bind(1, clamp_limit(limit)).bind(2, static_cast<std::int64_t>(offset));
+  std::vector<PointsEntry> out;
+  for (;;) {
+    CX_TRY(row, q->step());
+    if (!row) break;
+    out.push_back(read_points(*q));
+    out.back().rank = static_cast<std::int64_t>(offset + out.size());
+  }
+  return out;
+}
+
+Result<std::vector<PricePoint>> SqliteReadStore::price_history(const PriceQuery& pq) {
+  const std::int64_t limit = clamp_limit(pq.limit);
+  std::string sql = "SELECT minute, idx, mark, ts FROM price_history WHERE market = ?1 ";
+  if (pq.from) sql += "AND minute >= ?2 ";
+  if (pq.to) sql += "AND minute < ?3 ";
+  sql += pq.from ? "ORDER BY minute LIMIT ?4" : "ORDER BY minute DESC LIMIT ?4";
+  CX_TRY(q, db_.query(sql));
+  q->bind(1, pq.market).bind(4, limit);
+  if (pq.from) q->bind(2, *pq.from);
+  if (pq.to) q->bind(3, *pq.to);
+  std::vector<PricePoint> out;
+  for (;;) {
+    CX_TRY(row, q->step());
+    if (!row) break;
+    out.push_back(PricePoint{pq.market, q->int64(0), q->int64(1), q->int64(2), q->int64(3)});
+  }
+  if (!pq.from) std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Result<std::vector<PointsEntry>> SqliteReadStore::pnl_leaderboard(std::size_t limit,
+                                                                  std::size_t offset) {
+  CX_TRY(q, db_.query(std::string(kPointsCols) +
+                      "ORDER BY p.pnl DESC, p.trader ASC LIMIT ?1 OFFSET ?2"));
   q->bind(1, clamp_limit(limit)).bind(2, static_cast<std::int64_t>(offset));
   std::vector<PointsEntry> out;
   for (;;) {

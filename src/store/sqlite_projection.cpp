@@ -174,14 +174,21 @@ Result<void> SqliteReadStore::put_kline(const Kline& k) {
 
 Result<void> SqliteReadStore::put_points(const PointsEntry& p) {
   CX_TRY(q, db_.query("INSERT OR REPLACE INTO paper_points (trader, points, limit_orders, "
-                      "volume, profit, seq, ts) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  CX_CHECK(q->bind_all(p.trader, p.points, p.limit_orders, p.volume, p.profit, p.seq, p.ts).run());
+                      "volume, profit, seq, ts, pnl) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  CX_CHECK(q->bind_all(p.trader, p.points, p.limit_orders, p.volume, p.profit, p.seq, p.ts, p.pnl)
+               .run());
   CX_TRY(d, db_.query("INSERT OR REPLACE INTO paper_points_daily (trader, day, points, "
                       "limit_orders, volume, profit) VALUES (?, ?, ?, ?, ?, ?)"));
   return d
       ->bind_all(p.trader, bucket_start(KlineInterval::D1, p.ts), p.points, p.limit_orders,
                  p.volume, p.profit)
       .run();
+}
+
+Result<void> SqliteReadStore::put_price(const PricePoint& p) {
+  CX_TRY(q, db_.query("INSERT OR REPLACE INTO price_history (market, minute, idx, mark, ts) "
+                      "VALUES (?, ?, ?, ?, ?)"));
+  return q->bind_all(p.market, p.minute, p.index, p.mark, p.ts).run();
 }
 
 }  // namespace cx::store

@@ -65,6 +65,8 @@ class SqliteReadStore final : public ReadStore, public ProjectionSink {
                                           std::optional<std::uint64_t> before) override;
   Result<std::vector<Kline>> klines(const KlineQuery& q) override;
   Result<std::vector<PointsEntry>> leaderboard(std::size_t limit, std::size_t offset) override;
+  Result<std::vector<PointsEntry>> pnl_leaderboard(std::size_t limit, std::size_t offset) override;
+  Result<std::vector<PricePoint>> price_history(const PriceQuery& q) override;
   Result<std::optional<PointsEntry>> paper_points(TraderId trader) override;
   Result<std::vector<PointsSnapshot>> points_history(TraderId trader, Timestamp from,
                                                      Timestamp to) override;
@@ -85,6 +87,7 @@ class SqliteReadStore final : public ReadStore, public ProjectionSink {
                                      Timestamp open_time) override;
   Result<void> put_kline(const Kline& k) override;
   Result<void> put_points(const PointsEntry& p) override;
+  Result<void> put_price(const PricePoint& p) override;
 
  private:
   explicit SqliteReadStore(Db db) : db_(std::move(db)) {}

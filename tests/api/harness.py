@@ -143,6 +143,9 @@ class Server:
         self.env = dict(os.environ)
         # Ordinary tests are not rate-limited; a test that wants a limit sets its own.
         self.env.update({"CX_RATE_KEY_BURST": "0", "CX_RATE_IP_BURST": "0"})
+        # These servers have no oracle: derivative markets trade without a price age limit
+        # (the default 30 s would refuse them with STALE_ORACLE_PRICE). Oracle tests set their own.
+        self.env.update({"CX_ORACLE_MAX_AGE_MS": "0"})
         self.env.update(env or {})
         self.args = list(args)
         self.proc = None
