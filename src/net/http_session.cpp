@@ -103,7 +103,8 @@ void HttpSession::shutdown(bool force) {
     if (force || self->state_ == State::Idle) {
       self->close_now();
     }
-    // Reading, Handling, Writing: respond() sees core.stopping and closes after the response.
+    // Reading, Handling, Writing, Streaming: the response (or the stream) goes out with
+    // Connection: close or, if its head is already out, the connection closes after it.
     // Closed (lingering): the linger deadline ends it.
   });
 }

@@ -426,6 +426,53 @@ TEST(HttpClient, StreamDeliversChunksAsTheServerWritesThem) {
   EXPECT_EQ(client.idle_connections(), 1u);  // the connection went back to the pool
 }
 
+TEST(HttpClient, ManyConcurrentStreamsEachGetTheirOwnBody) {
+  TestServer server;
+  Client client(client_options());
+  constexpr std::size_t kStreams = 64;
+  constexpr int kChunks = 20;
+  std::vector<std::unique_ptr<StreamLog>> logs;
+  std::vector<std::shared_ptr<ClientStream>> handles;
+  for (std::size_t i = 0; i < kStreams; ++i) {
+    logs.push_back(std::make_unique<StreamLog>());
+    handles.push_back(client.stream(get(server.port(), "/stream"), logs.back()->callbacks()));
+  }
+  // Each server writer tags its chunks with its own index; producers run on two threads.
+  std::vector<StreamWriter> writers;
+  for (std::size_t i = 0; i < kStreams; ++i) {
+    auto w = server.writer(i);
+    ASSERT_TRUE(w);
+    writers.push_back(*w);
+  }
+  auto produce = [&](std::size_t from) {
+    for (int c = 0; c < kChunks; ++c) {
+      for (std::size_t i = from; i < kStreams; i += 2)
+        writers[i].write("w" + std::to_string(i) + ";");
+    }
+    for (std::size_t i = from; i < kStreams; i += 2) writers[i].finish();
+  };
+  std::thread a(produce, 0);
+  std::thread b(produce, 1);
+  a.join();
+  b.join();
+  // Which client stream got which server writer is up to the server: check each body is
+  // kChunks copies of one tag, and that every tag was seen once.
+  std::vector<int> seen(kStreams, 0);
+  for (const auto& log : logs) {
+    ASSERT_TRUE(log->wait_done());
+    ASSERT_TRUE(log->done->ok()) << log->done->message;
+    const std::string body = log->received();
+    const std::string tag = body.substr(0, body.find(';') + 1);
+    std::string expected;
+    for (int c = 0; c < kChunks; ++c) expected += tag;
+    EXPECT_EQ(body, expected);
+    const auto index = static_cast<std::size_t>(std::stoul(tag.substr(1)));
+    ASSERT_LT(index, kStreams);
+    ++seen[index];
+  }
+  for (std::size_t i = 0; i < kStreams; ++i) EXPECT_EQ(seen[i], 1) << "writer " << i;
+}
+
 TEST(HttpClient, CancelEndsAStreamOnceAndClosesTheServerSide) {
   TestServer server;
   Client client(client_options());

@@ -74,6 +74,11 @@ class ChunkedReader {
     if (!send(std::string("GET ") + std::string(target) + " HTTP/1.1\r\nHost: x\r\n\r\n")) {
       return std::nullopt;
     }
+    return read_response();
+  }
+
+  /// The next whole response on the connection.
+  std::optional<HttpResponse> read_response() {
     stream_.expires_after(kWait);
     HttpResponse res;
     beast::error_code result = asio::error::would_block;
@@ -253,6 +258,28 @@ TEST(StreamedResponse, KeepAliveContinuesAfterAStreamedResponseAndMetricsCountIt
   const auto m = server->metrics().snapshot();
   EXPECT_EQ(m.http_connections_total, 1u);
   EXPECT_EQ(m.requests_by_class[1], 3u);
+}
+
+TEST(StreamedResponse, ARequestPipelinedDuringAStreamIsServedAfterIt) {
+  ParkedStreams parked;
+  auto server = start_server(test_options(), parked.router());
+  ChunkedReader c(server->port());
+  ASSERT_TRUE(c.send(get_request("/stream")));
+  auto writer = parked.take(0);
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE(c.read_head());
+  writer->write("before");
+  ASSERT_TRUE(c.read_chunks(1));
+  // The next request arrives while the body is still going.
+  ASSERT_TRUE(c.send(get_request("/api/ping")));
+  writer->write("after");
+  writer->finish();
+  ASSERT_TRUE(c.read_to_end());
+  ASSERT_EQ(c.chunks().size(), 2u);
+  EXPECT_EQ(c.chunks()[1], "after");
+  auto res = c.read_response();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body(), "pong");
 }
 
 TEST(StreamedResponse, ClientDisconnectRunsOnCloseAndWriteReturnsFalse) {
