@@ -26,22 +26,25 @@ void Oracle::poll_once() {
     if (now < e.next_poll) continue;
     e.next_poll = now + e.every_ms;
     auto quotes = e.source->poll(now);
+    std::string note;  // logged on a change only: the first failure, another error, recovery
+    std::string what = "oracle source ";
+    what.append(e.source->name()).append(": ");
     {
       std::lock_guard lk(mutex_);
       SourceStatus& s = status_.sources[e.id];
       s.polls += 1;
       if (quotes) {
+        if (!s.last_error.empty()) note = what.append("recovered");
         s.last_ok = now;
         s.last_error.clear();
       } else {
         s.failures += 1;
+        if (s.last_error != quotes.error().message) note = what.append(quotes.error().message);
         s.last_error = quotes.error().message;
       }
     }
-    if (!quotes) {
-      if (log_) log_("oracle source " + e.source->name() + ": " + quotes.error().message);
-      continue;
-    }
+    if (!note.empty() && log_) log_(note);
+    if (!quotes) continue;
     for (const Quote& q : *quotes) book_.record(e.id, q);
   }
   const Timestamp now = clock_();

@@ -42,6 +42,7 @@ class Oracle {
   /// Called after every round on the polling thread with every underlying's index (stale ones
   /// included, flagged) and the round's time. Must not block for long.
   using Publish = std::function<void(const std::vector<IndexPrice>&, Timestamp now)>;
+  /// Told when a source starts failing, fails differently, or recovers (not on every poll).
   using Log = std::function<void(const std::string&)>;
 
   /// `round`: how often the thread wakes to poll the sources that are due.

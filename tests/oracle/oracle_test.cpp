@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "oracle/oracle.hpp"
 
@@ -28,8 +31,10 @@ class ScriptedSource final : public Source {
 struct OracleFixture : ::testing::Test {
   Timestamp now = 1'000'000;
   std::vector<IndexPrice> published;
+  std::vector<std::string> logged;
   Oracle oracle{[this] { return now; },
-                [this](const std::vector<IndexPrice>& p, Timestamp) { published = p; }, 10ms};
+                [this](const std::vector<IndexPrice>& p, Timestamp) { published = p; }, 10ms,
+                [this](const std::string& m) { logged.push_back(m); }};
 };
 
 TEST_F(OracleFixture, PublishesTheMedianAndGoesStaleWhenSourcesStop) {
@@ -64,6 +69,24 @@ TEST_F(OracleFixture, PublishesTheMedianAndGoesStaleWhenSourcesStop) {
   oracle.poll_once();
   EXPECT_TRUE(published[0].stale);
   EXPECT_EQ(oracle.status().indices[0].sources, 0u);
+}
+
+TEST_F(OracleFixture, FailuresAreLoggedWhenTheyStartAndEndNotOnEveryPoll) {
+  auto a = std::make_unique<ScriptedSource>("a");
+  ScriptedSource* pa = a.get();
+  oracle.add_source(std::move(a), 30'000, 0ms);
+  pa->fail_next = true;
+  oracle.poll_once();
+  oracle.poll_once();
+  oracle.poll_once();
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0], "oracle source a: scripted failure");
+  EXPECT_EQ(oracle.status().sources[0].failures, 3u);
+  pa->fail_next = false;
+  oracle.poll_once();
+  oracle.poll_once();
+  ASSERT_EQ(logged.size(), 2u);
+  EXPECT_EQ(logged[1], "oracle source a: recovered");
 }
 
 TEST_F(OracleFixture, ASourceIsPolledOnlyWhenDue) {
