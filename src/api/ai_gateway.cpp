@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "api/http_util.hpp"
 #include "auth/crypto.hpp"
 #include "core/decimal.hpp"
 
@@ -28,21 +29,33 @@ namespace {
 
 constexpr int kCreditScale = 6;
 
-std::string credits_text(std::int64_t micro) { return format_decimal(micro, kCreditScale); }
+std::string credits_text(std::int64_t micro) {
+  return format_decimal(micro, kCreditScale);
+}
 
 /// The node protocol's path for a service.
 std::string_view node_path(Service s) {
   switch (s) {
-    case Service::Chat: return "/v1/chat/completions";
-    case Service::Embeddings: return "/v1/embeddings";
-    case Service::Image: return "/v1/image";
-    case Service::Video: return "/v1/video";
-    case Service::Tts: return "/v1/tts";
-    case Service::Scrape: return "/v1/scrape";
-    case Service::Caption: return "/v1/m/caption";
-    case Service::Detect: return "/v1/m/detect";
-    case Service::Point: return "/v1/m/point";
-    case Service::Query: return "/v1/m/query";
+    case Service::Chat:
+      return "/v1/chat/completions";
+    case Service::Embeddings:
+      return "/v1/embeddings";
+    case Service::Image:
+      return "/v1/image";
+    case Service::Video:
+      return "/v1/video";
+    case Service::Tts:
+      return "/v1/tts";
+    case Service::Scrape:
+      return "/v1/scrape";
+    case Service::Caption:
+      return "/v1/m/caption";
+    case Service::Detect:
+      return "/v1/m/detect";
+    case Service::Point:
+      return "/v1/m/point";
+    case Service::Query:
+      return "/v1/m/query";
   }
   return "/";
 }
@@ -50,7 +63,8 @@ std::string_view node_path(Service s) {
 std::int64_t int_field(const json::object& o, std::string_view key, std::int64_t fallback) {
   if (const auto* v = o.if_contains(key)) {
     if (v->is_int64()) return v->get_int64();
-    if (v->is_uint64()) return static_cast<std::int64_t>(std::min<std::uint64_t>(v->get_uint64(), INT64_MAX));
+    if (v->is_uint64())
+      return static_cast<std::int64_t>(std::min<std::uint64_t>(v->get_uint64(), INT64_MAX));
   }
   return fallback;
 }
@@ -68,12 +82,18 @@ std::optional<gateway::Usage> parse_usage_header(std::string_view h) {
     auto v = parse_decimal(item.substr(eq + 1), 0, Sign::NonNegative);
     if (!v) continue;
     const auto k = item.substr(0, eq);
-    if (k == "input_tokens") u.input_tokens = *v;
-    else if (k == "output_tokens") u.output_tokens = *v;
-    else if (k == "images") u.images = *v;
-    else if (k == "media_ms") u.media_ms = *v;
-    else if (k == "requests") u.requests = *v;
-    else continue;
+    if (k == "input_tokens")
+      u.input_tokens = *v;
+    else if (k == "output_tokens")
+      u.output_tokens = *v;
+    else if (k == "images")
+      u.images = *v;
+    else if (k == "media_ms")
+      u.media_ms = *v;
+    else if (k == "requests")
+      u.requests = *v;
+    else
+      continue;
     any = true;
   }
   if (!any) return std::nullopt;
@@ -136,8 +156,8 @@ struct AiGateway::Call {
 
 AiGateway::AiGateway(AiGatewayOptions options)
     : options_(std::move(options)),
-      registry_(options_.registry,
-                options_.clock ? gateway::Clock(options_.clock) : gateway::Clock(gateway::system_now_ms)),
+      registry_(options_.registry, options_.clock ? gateway::Clock(options_.clock)
+                                                  : gateway::Clock(gateway::system_now_ms)),
       ledger_(options_.ledger),
       queue_(65'536),
       client_([&] {
@@ -166,7 +186,9 @@ AiGateway::AiGateway(AiGatewayOptions options)
   stats_.add(*history);
 }
 
-AiGateway::~AiGateway() { stop(); }
+AiGateway::~AiGateway() {
+  stop();
+}
 
 std::int64_t AiGateway::now() const {
   if (options_.clock) return options_.clock();
@@ -270,7 +292,8 @@ void AiGateway::serve(Service service, std::string user_id, const net::Request& 
       for (const char* key : {"max_completion_tokens", "max_tokens"}) {
         if (const auto* mt = o.if_contains(key); mt != nullptr && !mt->is_null()) {
           if (!mt->is_int64() || mt->get_int64() < 1) {
-            return call->reply(openai_error(400, std::string("'") + key + "' must be a positive integer",
+            return call->reply(openai_error(400,
+                                            std::string("'") + key + "' must be a positive integer",
                                             "invalid_request_error", "invalid_value", key));
           }
           max_out = mt->get_int64();
@@ -302,7 +325,9 @@ void AiGateway::serve(Service service, std::string user_id, const net::Request& 
       }
       est.input_tokens = gateway::estimate_tokens(req.body);
       break;
-    case Service::Image: est.images = std::clamp<std::int64_t>(int_field(o, "n", 1), 1, 10); break;
+    case Service::Image:
+      est.images = std::clamp<std::int64_t>(int_field(o, "n", 1), 1, 10);
+      break;
     case Service::Video:
       est.media_ms = 1000 * std::clamp<std::int64_t>(int_field(o, "seconds", 2), 1, 600);
       break;
@@ -314,7 +339,9 @@ void AiGateway::serve(Service service, std::string user_id, const net::Request& 
       est.media_ms = std::clamp<std::int64_t>(chars * 100, 1'000, 600'000);
       break;
     }
-    default: est.requests = 1; break;
+    default:
+      est.requests = 1;
+      break;
   }
   if (call->body.empty()) call->body = req.body;
 
@@ -330,8 +357,9 @@ void AiGateway::serve(Service service, std::string user_id, const net::Request& 
   call->price = prices_.find(service, call->model);
   if (!call->price) {
     return call->reply(openai_error(404,
-                                    "no price is configured for " + std::string(to_string(service)) +
-                                        " model '" + call->model + "'",
+                                    "no price is configured for " +
+                                        std::string(to_string(service)) + " model '" + call->model +
+                                        "'",
                                     "invalid_request_error", "model_not_found", "model"));
   }
   if (!ledger_.has_user(call->user)) {
@@ -340,13 +368,14 @@ void AiGateway::serve(Service service, std::string user_id, const net::Request& 
   }
   auto max_cost = gateway::PriceTable::cost(*call->price, est);
   if (!max_cost) {
-    return call->reply(openai_error(400, "the request could cost more than any balance: " + max_cost.error().message,
-                                    "invalid_request_error", "invalid_value"));
+    return call->reply(openai_error(
+        400, "the request could cost more than any balance: " + max_cost.error().message,
+        "invalid_request_error", "invalid_value"));
   }
   auto hold = ledger_.reserve(call->user, *max_cost);
   if (!hold) {
-    net::Response r = openai_error(402, hold.error().message, "insufficient_quota",
-                                   "insufficient_quota");
+    net::Response r =
+        openai_error(402, hold.error().message, "insufficient_quota", "insufficient_quota");
     r.headers.emplace_back("x-should-retry", "false");
     return call->reply(std::move(r));
   }
@@ -421,8 +450,9 @@ void AiGateway::forward_buffered(const std::shared_ptr<Call>& call) {
                                               "server_error", "upstream_failed"));
     }
     if (r.status >= 500) {
-      return retry_or_fail(call, openai_error(502, "the node answered HTTP " + std::to_string(r.status),
-                                              "server_error", "upstream_failed"));
+      return retry_or_fail(call,
+                           openai_error(502, "the node answered HTTP " + std::to_string(r.status),
+                                        "server_error", "upstream_failed"));
     }
     call->lease->succeeded(micros_since(call->attempt_started));
     net::Response out;
@@ -549,10 +579,11 @@ void AiGateway::forward_streamed(const std::shared_ptr<Call>& call) {
       const std::string content_type = call->head.content_type;
       lk.unlock();
       if (!e.ok() || status >= 500 || status == 0) {
-        return retry_or_fail(call, openai_error(502,
-                                                !e.ok() ? "the node failed: " + e.message
-                                                        : "the node answered HTTP " + std::to_string(status),
-                                                "server_error", "upstream_failed"));
+        return retry_or_fail(
+            call, openai_error(502,
+                               !e.ok() ? "the node failed: " + e.message
+                                       : "the node answered HTTP " + std::to_string(status),
+                               "server_error", "upstream_failed"));
       }
       call->lease->succeeded(micros_since(call->attempt_started));
       call->hold.reset();
@@ -635,7 +666,8 @@ net::Response AiGateway::models() const {
                    {"nodes", m.node_count}};
     data.push_back(std::move(e));
   }
-  return net::Response::json(200, json::serialize(json::object{{"object", "list"}, {"data", data}}));
+  return net::Response::json(200,
+                             json::serialize(json::object{{"object", "list"}, {"data", data}}));
 }
 
 // ------------------------------------------------------------------ providers
@@ -675,36 +707,20 @@ json::object node_json(const gateway::NodeView& n) {
                       {"reason", n.reason}};
 }
 
-net::Response plain_error(unsigned status, std::string_view code, std::string_view message) {
-  return net::Response::error(status, code, message);
-}
-
-unsigned status_for(const Error& e) {
-  switch (e.code) {
-    case ErrorCode::NotFound: return 404;
-    case ErrorCode::Forbidden: return 403;
-    case ErrorCode::Conflict: return 409;
-    case ErrorCode::Unauthenticated: return 401;
-    case ErrorCode::RateLimited: return 429;
-    case ErrorCode::Unavailable: return 503;
-    case ErrorCode::Internal: return 500;
-    default: return 400;
-  }
-}
-
 }  // namespace
 
 void AiGateway::register_node(std::string provider_id, const net::Request& req, net::Reply reply) {
   boost::system::error_code ec;
   json::value v = json::parse(req.body, ec);
   if (ec || !v.is_object()) {
-    return reply(plain_error(400, "MALFORMED", "the body must be a JSON object"));
+    return reply(error_response(400, "MALFORMED", "the body must be a JSON object"));
   }
   const auto& o = v.get_object();
   gateway::NodeSpec spec;
   spec.provider_id = provider_id;
   auto text = [&](std::string_view key) -> std::string {
-    if (const auto* x = o.if_contains(key); x && x->is_string()) return std::string(x->get_string());
+    if (const auto* x = o.if_contains(key); x && x->is_string())
+      return std::string(x->get_string());
     return {};
   };
   spec.endpoint = text("endpoint");
@@ -713,31 +729,32 @@ void AiGateway::register_node(std::string provider_id, const net::Request& req, 
   if (const auto* hw = o.if_contains("hardware")) spec.hardware_json = json::serialize(*hw);
   std::string secret = text("secret");
   if (secret.size() < 16 || secret.size() > 256) {
-    return reply(plain_error(400, "INVALID_ARGUMENT",
-                             "'secret' (16 to 256 characters) is required: the gateway sends it "
-                             "to the node as its bearer token"));
+    return reply(error_response(400, "INVALID_ARGUMENT",
+                                "'secret' (16 to 256 characters) is required: the gateway sends it "
+                                "to the node as its bearer token"));
   }
   const auto* offers = o.if_contains("offers");
   if (offers == nullptr || !offers->is_array()) {
-    return reply(plain_error(400, "INVALID_ARGUMENT", "'offers' must be an array"));
+    return reply(error_response(400, "INVALID_ARGUMENT", "'offers' must be an array"));
   }
   for (const auto& x : offers->get_array()) {
-    if (!x.is_object()) return reply(plain_error(400, "INVALID_ARGUMENT", "each offer is an object"));
+    if (!x.is_object())
+      return reply(error_response(400, "INVALID_ARGUMENT", "each offer is an object"));
     const auto& xo = x.get_object();
     const auto* s = xo.if_contains("service");
     std::optional<Service> service;
     if (s != nullptr && s->is_string()) service = gateway::service_from_string(s->get_string());
     if (!service) {
-      return reply(plain_error(400, "INVALID_ARGUMENT",
-                               "unknown service in offers (chat, embeddings, image, video, tts, "
-                               "scrape, caption, detect, point, query)"));
+      return reply(error_response(400, "INVALID_ARGUMENT",
+                                  "unknown service in offers (chat, embeddings, image, video, tts, "
+                                  "scrape, caption, detect, point, query)"));
     }
     std::string model;
     if (const auto* m = xo.if_contains("model"); m && m->is_string()) model = m->get_string();
     spec.offers.push_back(gateway::Offer{*service, std::move(model)});
   }
   auto id = registry_.add(spec);
-  if (!id) return reply(plain_error(status_for(id.error()), "INVALID_ARGUMENT", id.error().message));
+  if (!id) return reply(error_response(id.error()));
   {
     std::unique_lock lk(secrets_mutex_);
     secrets_[*id] = secret;
@@ -751,36 +768,37 @@ void AiGateway::register_node(std::string provider_id, const net::Request& req, 
   rq.headers.emplace_back("x-cx-nonce", nonce);
   rq.timeout = std::chrono::milliseconds(options_.verify_timeout_ms);
   const std::string node_id = *id;
-  client_.request(std::move(rq), [this, node_id, provider_id, nonce, spec, reply](net::ClientResult r) {
-    std::string why;
-    if (!r.ok()) {
-      why = "the node did not answer GET " + spec.endpoint + "/health: " + r.error.message;
-    } else if (r.status != 200) {
-      why = "GET " + spec.endpoint + "/health answered HTTP " + std::to_string(r.status);
-    } else {
-      boost::system::error_code ec2;
-      auto hv = json::parse(r.body, ec2);
-      const json::object* ho = (!ec2 && hv.is_object()) ? &hv.get_object() : nullptr;
-      const json::value* n = ho ? ho->if_contains("nonce") : nullptr;
-      if (n == nullptr || !n->is_string() || n->get_string() != nonce) {
-        why = "the node's /health did not echo the verification nonce";
-      }
-    }
-    if (!why.empty()) {
-      (void)registry_.leave(node_id, provider_id);
-      {
-        std::unique_lock lk(secrets_mutex_);
-        secrets_.erase(node_id);
-      }
-      return reply(plain_error(422, "VERIFICATION_FAILED", why));
-    }
-    (void)registry_.verified(node_id);
-    json::object out{{"nodeId", node_id},
-                     {"state", "HEALTHY"},
-                     {"heartbeatIntervalMs", options_.registry.heartbeat_interval_ms}};
-    if (auto view = registry_.node(node_id)) out["node"] = node_json(*view);
-    reply(net::Response::json(201, json::serialize(out)));
-  });
+  client_.request(
+      std::move(rq), [this, node_id, provider_id, nonce, spec, reply](net::ClientResult r) {
+        std::string why;
+        if (!r.ok()) {
+          why = "the node did not answer GET " + spec.endpoint + "/health: " + r.error.message;
+        } else if (r.status != 200) {
+          why = "GET " + spec.endpoint + "/health answered HTTP " + std::to_string(r.status);
+        } else {
+          boost::system::error_code ec2;
+          auto hv = json::parse(r.body, ec2);
+          const json::object* ho = (!ec2 && hv.is_object()) ? &hv.get_object() : nullptr;
+          const json::value* n = ho ? ho->if_contains("nonce") : nullptr;
+          if (n == nullptr || !n->is_string() || n->get_string() != nonce) {
+            why = "the node's /health did not echo the verification nonce";
+          }
+        }
+        if (!why.empty()) {
+          (void)registry_.leave(node_id, provider_id);
+          {
+            std::unique_lock lk(secrets_mutex_);
+            secrets_.erase(node_id);
+          }
+          return reply(error_response(422, "VERIFICATION_FAILED", why));
+        }
+        (void)registry_.verified(node_id);
+        json::object out{{"nodeId", node_id},
+                         {"state", "HEALTHY"},
+                         {"heartbeatIntervalMs", options_.registry.heartbeat_interval_ms}};
+        if (auto view = registry_.node(node_id)) out["node"] = node_json(*view);
+        reply(net::Response::json(201, json::serialize(out)));
+      });
 }
 
 net::Response AiGateway::heartbeat(std::string_view provider_id, std::string_view node_id,
@@ -789,14 +807,13 @@ net::Response AiGateway::heartbeat(std::string_view provider_id, std::string_vie
   boost::system::error_code ec;
   if (!req.body.empty()) {
     auto v = json::parse(req.body, ec);
-    if (ec || !v.is_object()) return plain_error(400, "MALFORMED", "the body must be a JSON object");
+    if (ec || !v.is_object())
+      return error_response(400, "MALFORMED", "the body must be a JSON object");
     info.in_flight = int_field(v.get_object(), "inFlight", 0);
   }
   auto r = registry_.heartbeat(node_id, provider_id, info);
   if (!r) {
-    return plain_error(status_for(r.error()),
-                       r.error().code == ErrorCode::NotFound ? "NOT_FOUND" : "FORBIDDEN",
-                       r.error().message);
+    return error_response(r.error());
   }
   auto view = registry_.node(node_id);
   json::object out{{"nodeId", node_id},
@@ -808,16 +825,14 @@ net::Response AiGateway::heartbeat(std::string_view provider_id, std::string_vie
 net::Response AiGateway::leave(std::string_view provider_id, std::string_view node_id) {
   auto r = registry_.leave(node_id, provider_id);
   if (!r) {
-    return plain_error(status_for(r.error()),
-                       r.error().code == ErrorCode::NotFound ? "NOT_FOUND" : "FORBIDDEN",
-                       r.error().message);
+    return error_response(r.error());
   }
   {
     std::unique_lock lk(secrets_mutex_);
     secrets_.erase(std::string(node_id));
   }
-  return net::Response::json(
-      200, json::serialize(json::object{{"nodeId", node_id}, {"state", "LEFT"}}));
+  return net::Response::json(200,
+                             json::serialize(json::object{{"nodeId", node_id}, {"state", "LEFT"}}));
 }
 
 net::Response AiGateway::nodes_of(std::string_view provider_id) const {
@@ -863,20 +878,20 @@ net::Response AiGateway::usage(std::string_view user_id) const {
   json::array days;
   for (const auto& d : stats_.user_days(user_id, today - 90, today)) {
     const auto& c = d.counters;
-    days.push_back(json::object{
-        {"day", gateway::format_day(d.day)},
-        {"requests", c.requests},
-        {"errors", c.errors},
-        {"cutShort", c.cut_short},
-        {"inputTokens", c.input_tokens},
-        {"outputTokens", c.output_tokens},
-        {"images", c.images},
-        {"mediaMs", c.media_ms},
-        {"cost", credits_text(c.cost)},
-        {"latencyMsAvg", c.requests > 0 ? static_cast<double>(c.latency_sum_us) / 1000.0 /
-                                              static_cast<double>(c.requests)
-                                        : 0.0},
-        {"latencyMsMax", static_cast<double>(c.latency_max_us) / 1000.0}});
+    days.push_back(
+        json::object{{"day", gateway::format_day(d.day)},
+                     {"requests", c.requests},
+                     {"errors", c.errors},
+                     {"cutShort", c.cut_short},
+                     {"inputTokens", c.input_tokens},
+                     {"outputTokens", c.output_tokens},
+                     {"images", c.images},
+                     {"mediaMs", c.media_ms},
+                     {"cost", credits_text(c.cost)},
+                     {"latencyMsAvg", c.requests > 0 ? static_cast<double>(c.latency_sum_us) /
+                                                           1000.0 / static_cast<double>(c.requests)
+                                                     : 0.0},
+                     {"latencyMsMax", static_cast<double>(c.latency_max_us) / 1000.0}});
   }
   return net::Response::json(
       200, json::serialize(json::object{{"userId", user_id}, {"days", std::move(days)}}));
@@ -885,22 +900,23 @@ net::Response AiGateway::usage(std::string_view user_id) const {
 net::Response AiGateway::grant(const net::Request& req) {
   boost::system::error_code ec;
   json::value v = json::parse(req.body, ec);
-  if (ec || !v.is_object()) return plain_error(400, "MALFORMED", "the body must be a JSON object");
+  if (ec || !v.is_object())
+    return error_response(400, "MALFORMED", "the body must be a JSON object");
   const auto& o = v.get_object();
   const auto* user = o.if_contains("userId");
   const auto* amount = o.if_contains("amount");
   if (user == nullptr || !user->is_string() || user->get_string().empty()) {
-    return plain_error(400, "INVALID_ARGUMENT", "'userId' is required");
+    return error_response(400, "INVALID_ARGUMENT", "'userId' is required");
   }
   if (amount == nullptr || !amount->is_string()) {
-    return plain_error(400, "INVALID_ARGUMENT", "'amount' must be a decimal string of credits");
+    return error_response(400, "INVALID_ARGUMENT", "'amount' must be a decimal string of credits");
   }
   auto micro = parse_decimal(amount->get_string(), kCreditScale, Sign::PositiveOnly);
-  if (!micro) return plain_error(400, "INVALID_ARGUMENT", "amount: " + micro.error().message);
+  if (!micro) return error_response(400, "INVALID_ARGUMENT", "amount: " + micro.error().message);
   const std::string uid(user->get_string());
   ledger_.open(uid);
   if (auto g = ledger_.grant(uid, *micro); !g) {
-    return plain_error(status_for(g.error()), "INVALID_ARGUMENT", g.error().message);
+    return error_response(g.error());
   }
   dirty_.store(true);
   return credits(uid);

@@ -106,10 +106,10 @@ Result<void> GatewayStore::save(std::span<const gateway::AccountRow> accounts,
         "platform_fee, latency_us, ts_ms, status, cut_short) "
         "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!q) return std::unexpected(q.error());
-    (*q)->bind_all(r.request_id, r.user_id, r.provider_id, r.node_id, to_string(r.service),
-                   r.model, r.usage.input_tokens, r.usage.output_tokens, r.usage.images,
-                   r.usage.media_ms, r.usage.requests, r.cost, r.provider_share, r.platform_fee,
-                   r.latency_us, r.ts_ms, static_cast<std::int64_t>(r.status), r.cut_short);
+    (*q)->bind_all(r.request_id, r.user_id, r.provider_id, r.node_id, to_string(r.service), r.model,
+                   r.usage.input_tokens, r.usage.output_tokens, r.usage.images, r.usage.media_ms,
+                   r.usage.requests, r.cost, r.provider_share, r.platform_fee, r.latency_us,
+                   r.ts_ms, static_cast<std::int64_t>(r.status), r.cut_short);
     if (auto x = (*q)->run(); !x) return x;
   }
   return tx->commit();

@@ -38,8 +38,8 @@ void Api::add_ai_routes(net::Router& r) {
       auto who = user_of(req);
       if (!who) return reply(openai_auth_error(who.error()));
       if (auto busy = limited(req, who->user_id)) {
-        net::Response out = openai_error(429, "rate limit reached; retry later", "requests",
-                                         "rate_limit_exceeded");
+        net::Response out =
+            openai_error(429, "rate limit reached; retry later", "requests", "rate_limit_exceeded");
         for (const auto& [k, v] : busy->headers) {
           if (net::iequals(k, "retry-after")) out.headers.emplace_back("retry-after", v);
         }
@@ -50,11 +50,16 @@ void Api::add_ai_routes(net::Router& r) {
   };
   using gateway::Service;
   const std::pair<const char*, Service> services[] = {
-      {"/api/v1/chat/completions", Service::Chat}, {"/api/v1/embeddings", Service::Embeddings},
-      {"/api/v1/image", Service::Image},           {"/api/v1/video", Service::Video},
-      {"/api/v1/tts", Service::Tts},               {"/api/v1/scrape", Service::Scrape},
-      {"/api/v1/m/caption", Service::Caption},     {"/api/v1/m/detect", Service::Detect},
-      {"/api/v1/m/point", Service::Point},         {"/api/v1/m/query", Service::Query},
+      {"/api/v1/chat/completions", Service::Chat},
+      {"/api/v1/embeddings", Service::Embeddings},
+      {"/api/v1/image", Service::Image},
+      {"/api/v1/video", Service::Video},
+      {"/api/v1/tts", Service::Tts},
+      {"/api/v1/scrape", Service::Scrape},
+      {"/api/v1/m/caption", Service::Caption},
+      {"/api/v1/m/detect", Service::Detect},
+      {"/api/v1/m/point", Service::Point},
+      {"/api/v1/m/query", Service::Query},
   };
   for (const auto& [path, s] : services) r.add_async(net::Method::Post, path, service_route(s));
   r.get("/api/v1/models", [&gw](const net::Request&) { return gw.models(); });

@@ -83,9 +83,9 @@ class NodeService {
   net::Router router() {
     net::Router r;
     r.get("/health", [this](const net::Request& req) { return health(req); });
-    for (const char* path : {"/v1/chat/completions", "/v1/embeddings", "/v1/image", "/v1/video",
-                             "/v1/tts", "/v1/scrape", "/v1/m/caption", "/v1/m/detect",
-                             "/v1/m/point", "/v1/m/query"}) {
+    for (const char* path :
+         {"/v1/chat/completions", "/v1/embeddings", "/v1/image", "/v1/video", "/v1/tts",
+          "/v1/scrape", "/v1/m/caption", "/v1/m/detect", "/v1/m/point", "/v1/m/query"}) {
       r.add_async(net::Method::Post, path,
                   [this](const net::Request& req, net::Reply reply) { serve(req, reply); });
     }
@@ -104,7 +104,8 @@ class NodeService {
 
   static net::Response denied() {
     return net::Response::json(
-        401, R"({"error":{"message":"this node serves its gateway only","type":"invalid_request_error","param":null,"code":"invalid_node_secret"}})");
+        401,
+        R"({"error":{"message":"this node serves its gateway only","type":"invalid_request_error","param":null,"code":"invalid_node_secret"}})");
   }
 
   net::Response health(const net::Request& req) const {
@@ -115,11 +116,12 @@ class NodeService {
     }
     std::string nonce(req.header("x-cx-nonce").value_or(""));
     return net::Response::json(
-        200, json::serialize(json::object{{"status", "ok"},
-                                          {"nonce", nonce},
-                                          {"backend", cfg_.backend == "synthetic" ? "synthetic" : "forward"},
-                                          {"inFlight", in_flight_.load()},
-                                          {"offers", std::move(offers)}}));
+        200, json::serialize(
+                 json::object{{"status", "ok"},
+                              {"nonce", nonce},
+                              {"backend", cfg_.backend == "synthetic" ? "synthetic" : "forward"},
+                              {"inFlight", in_flight_.load()},
+                              {"offers", std::move(offers)}}));
   }
 
   void serve(const net::Request& req, net::Reply reply) {
@@ -141,11 +143,11 @@ class NodeService {
       auto s = synthetic::chat_stream(req.body, now_s());
       if (!s) {
         return reply(net::Response::json(
-            400, json::serialize(json::object{
-                     {"error", json::object{{"message", s.error().message},
-                                            {"type", "invalid_request_error"},
-                                            {"param", nullptr},
-                                            {"code", "invalid_request"}}}})));
+            400,
+            json::serialize(json::object{{"error", json::object{{"message", s.error().message},
+                                                                {"type", "invalid_request_error"},
+                                                                {"param", nullptr},
+                                                                {"code", "invalid_request"}}}})));
       }
       net::Response head;
       head.content_type = "text/event-stream";
@@ -175,7 +177,8 @@ class NodeService {
     std::string path = req.path;
     if (path != "/v1/chat/completions" && path != "/v1/embeddings") {
       return reply(net::Response::json(
-          404, R"({"error":{"message":"this node forwards chat and embeddings only","type":"invalid_request_error","param":null,"code":"not_found"}})"));
+          404,
+          R"({"error":{"message":"this node forwards chat and embeddings only","type":"invalid_request_error","param":null,"code":"not_found"}})"));
     }
     net::ClientRequest rq;
     rq.method = net::Method::Post;
@@ -275,8 +278,9 @@ int run_node(const std::vector<std::string>& args) {
   cli.add_option("--model", c.models, "service=model served by a forwarding backend (repeat)");
   cli.add_option("--region", c.region)->capture_default_str();
   cli.add_option("--hardware", c.hardware, "hardware description (JSON)")->capture_default_str();
-  cli.add_option("--heartbeat-ms", c.heartbeat_ms)->capture_default_str()->check(
-      CLI::Range(100, 3'600'000));
+  cli.add_option("--heartbeat-ms", c.heartbeat_ms)
+      ->capture_default_str()
+      ->check(CLI::Range(100, 3'600'000));
   cli.add_option("--io-threads", c.io_threads)->capture_default_str()->check(CLI::Range(1, 64));
   cli.add_option("--log-level", c.log_level)->capture_default_str();
   std::vector<std::string> argv{"cxmpute node"};
@@ -353,8 +357,8 @@ int run_node(const std::vector<std::string>& args) {
     while (!stopping) {
       if (node_id.empty()) {
         lk.unlock();
-        auto r = call(client, net::Method::Post, c.gateway + "/api/providers/nodes",
-                      c.provider_ak, registration);
+        auto r = call(client, net::Method::Post, c.gateway + "/api/providers/nodes", c.provider_ak,
+                      registration);
         lk.lock();
         if (r.ok() && r.status == 201) {
           boost::system::error_code ec;
@@ -364,8 +368,8 @@ int run_node(const std::vector<std::string>& args) {
               node_id = id->get_string();
             }
           }
-          spdlog::info("registered with {} as node {} ({}), serving {} offers", c.gateway,
-                       node_id, c.advertise, offers->size());
+          spdlog::info("registered with {} as node {} ({}), serving {} offers", c.gateway, node_id,
+                       c.advertise, offers->size());
           std::printf("node %s registered at %s, serving on %s\n", node_id.c_str(),
                       c.gateway.c_str(), c.advertise.c_str());
           std::fflush(stdout);
@@ -381,9 +385,9 @@ int run_node(const std::vector<std::string>& args) {
       if (stopping) break;
       const std::string id = node_id;
       lk.unlock();
-      auto r = call(client, net::Method::Post, c.gateway + "/api/providers/nodes/" + id + "/heartbeat",
-                    c.provider_ak,
-                    json::serialize(json::object{{"inFlight", svc.in_flight()}}));
+      auto r =
+          call(client, net::Method::Post, c.gateway + "/api/providers/nodes/" + id + "/heartbeat",
+               c.provider_ak, json::serialize(json::object{{"inFlight", svc.in_flight()}}));
       lk.lock();
       if (r.ok() && r.status == 404) {
         spdlog::warn("the gateway forgot node {}; registering again", id);

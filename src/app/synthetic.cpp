@@ -76,7 +76,8 @@ struct ChatRequest {
 Result<ChatRequest> parse_chat(std::string_view body) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) return fail(ErrorCode::InvalidArgument, "the body must be a JSON object");
+  if (ec || !v.is_object())
+    return fail(ErrorCode::InvalidArgument, "the body must be a JSON object");
   const json::object& o = v.get_object();
   ChatRequest r;
   if (const auto* m = o.if_contains("model"); m && m->is_string()) r.model = m->get_string();
@@ -90,8 +91,8 @@ Result<ChatRequest> parse_chat(std::string_view body) {
     std::string text;
     if (const auto* c = mo.if_contains("content")) text = content_text(*c);
     r.prompt_tokens += static_cast<std::int64_t>(words(text).size()) + 1;
-    if (const auto* role = mo.if_contains("role"); role && role->is_string() &&
-                                                   role->get_string() == "user") {
+    if (const auto* role = mo.if_contains("role");
+        role && role->is_string() && role->get_string() == "user") {
       r.last_user = std::move(text);
     }
   }
@@ -184,17 +185,16 @@ Answer chat(std::string_view body, std::int64_t now_s) {
     completion = static_cast<std::int64_t>(ws.size());
     if (truncated(*r)) finish = "length";
   }
-  json::object out{
-      {"id", id},
-      {"object", "chat.completion"},
-      {"created", now_s},
-      {"model", r->model},
-      {"system_fingerprint", "synthetic"},
-      {"choices", json::array{json::object{{"index", 0},
-                                           {"message", std::move(message)},
-                                           {"logprobs", nullptr},
-                                           {"finish_reason", finish}}}},
-      {"usage", usage_json(r->prompt_tokens, completion)}};
+  json::object out{{"id", id},
+                   {"object", "chat.completion"},
+                   {"created", now_s},
+                   {"model", r->model},
+                   {"system_fingerprint", "synthetic"},
+                   {"choices", json::array{json::object{{"index", 0},
+                                                        {"message", std::move(message)},
+                                                        {"logprobs", nullptr},
+                                                        {"finish_reason", finish}}}},
+                   {"usage", usage_json(r->prompt_tokens, completion)}};
   return Answer{200, "application/json", json::serialize(out),
                 usage_header(r->prompt_tokens, completion)};
 }
@@ -287,7 +287,8 @@ Answer embeddings(std::string_view body) {
 Result<json::object> object_body(std::string_view body) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) return fail(ErrorCode::InvalidArgument, "the body must be a JSON object");
+  if (ec || !v.is_object())
+    return fail(ErrorCode::InvalidArgument, "the body must be a JSON object");
   return std::move(v.get_object());
 }
 
@@ -336,7 +337,8 @@ Answer tts(std::string_view body) {
   if (!o) return bad(o.error().message);
   const std::string input = str(*o, "input");
   if (input.empty()) return bad("'input' is required");
-  const std::int64_t ms = std::min<std::int64_t>(10'000, 60 * static_cast<std::int64_t>(input.size()));
+  const std::int64_t ms =
+      std::min<std::int64_t>(10'000, 60 * static_cast<std::int64_t>(input.size()));
   return Answer{200, "audio/wav", wav(ms), "media_ms=" + std::to_string(ms)};
 }
 
@@ -350,10 +352,11 @@ Answer scrape(std::string_view body) {
   std::string format = str(*o, "format");
   if (format.empty()) format = "markdown";
   if (format != "markdown" && format != "text") return bad("'format' must be markdown or text");
-  const std::string content =
-      format == "markdown"
-          ? "# " + url + "\n\nSynthetic page " + hex(fnv1a(url)) + " (the synthetic backend does not fetch).\n"
-          : url + "\nSynthetic page " + hex(fnv1a(url)) + " (the synthetic backend does not fetch).\n";
+  const std::string content = format == "markdown"
+                                  ? "# " + url + "\n\nSynthetic page " + hex(fnv1a(url)) +
+                                        " (the synthetic backend does not fetch).\n"
+                                  : url + "\nSynthetic page " + hex(fnv1a(url)) +
+                                        " (the synthetic backend does not fetch).\n";
   json::object out{{"url", url}, {"format", format}, {"content", content}};
   return Answer{200, "application/json", json::serialize(out), "requests=1"};
 }
@@ -372,9 +375,8 @@ Answer vision(std::string_view task, std::string_view body) {
     std::string object = str(*o, "object");
     if (object.empty()) object = "thing";
     const double x = static_cast<double>(h % 50) / 100.0;
-    out["objects"] = json::array{json::object{{"label", object},
-                                              {"box", json::array{x, x, x + 0.25, x + 0.25}},
-                                              {"score", 0.5}}};
+    out["objects"] = json::array{json::object{
+        {"label", object}, {"box", json::array{x, x, x + 0.25, x + 0.25}}, {"score", 0.5}}};
   } else if (task == "point") {
     out["points"] = json::array{json::object{{"x", static_cast<double>(h % 100) / 100.0},
                                              {"y", static_cast<double>((h >> 8) % 100) / 100.0}}};
@@ -398,12 +400,14 @@ void png_chunk(std::string& out, std::string_view type, std::string_view data) {
   std::string body(type);
   body += data;
   out += body;
-  const auto crc = crc32(0L, reinterpret_cast<const Bytef*>(body.data()),
-                         static_cast<uInt>(body.size()));
+  const auto crc =
+      crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()));
   put32(out, static_cast<std::uint32_t>(crc));
 }
 
-std::string sse(const json::object& chunk) { return "data: " + json::serialize(chunk) + "\n\n"; }
+std::string sse(const json::object& chunk) {
+  return "data: " + json::serialize(chunk) + "\n\n";
+}
 
 }  // namespace
 
@@ -421,7 +425,8 @@ std::string base64(std::string_view bytes) {
   }
   if (i < bytes.size()) {
     std::uint32_t v = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (i + 1 < bytes.size()) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    if (i + 1 < bytes.size())
+      v |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
     out.push_back(kAlphabet[(v >> 18) & 63]);
     out.push_back(kAlphabet[(v >> 12) & 63]);
     out.push_back(i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=');
@@ -443,7 +448,8 @@ std::string png(std::uint32_t width, std::uint32_t height, std::uint32_t rgb) {
   }
   uLongf size = compressBound(static_cast<uLong>(raw.size()));
   std::string z(size, '\0');
-  if (compress(reinterpret_cast<Bytef*>(z.data()), &size, reinterpret_cast<const Bytef*>(raw.data()),
+  if (compress(reinterpret_cast<Bytef*>(z.data()), &size,
+               reinterpret_cast<const Bytef*>(raw.data()),
                static_cast<uLong>(raw.size())) != Z_OK) {
     return {};
   }
@@ -527,17 +533,17 @@ Result<Stream> chat_stream(std::string_view body, std::int64_t now_s) {
     s.events.push_back(sse(chunk(
         {{"role", "assistant"},
          {"content", nullptr},
-         {"tool_calls",
-          json::array{json::object{{"index", 0},
-                                   {"id", "call_syn_" + hex(fnv1a(r->last_user)).substr(0, 12)},
-                                   {"type", "function"},
-                                   {"function", json::object{{"name", r->tool}, {"arguments", ""}}}}}}},
+         {"tool_calls", json::array{json::object{
+                            {"index", 0},
+                            {"id", "call_syn_" + hex(fnv1a(r->last_user)).substr(0, 12)},
+                            {"type", "function"},
+                            {"function", json::object{{"name", r->tool}, {"arguments", ""}}}}}}},
         nullptr)));
-    s.events.push_back(sse(chunk(
-        {{"tool_calls",
-          json::array{json::object{{"index", 0},
-                                   {"function", json::object{{"arguments", tool_arguments(*r)}}}}}}},
-        nullptr)));
+    s.events.push_back(sse(
+        chunk({{"tool_calls",
+                json::array{json::object{
+                    {"index", 0}, {"function", json::object{{"arguments", tool_arguments(*r)}}}}}}},
+              nullptr)));
     completion = 1 + static_cast<std::int64_t>(words(r->last_user).size());
     finish = "tool_calls";
   } else {
