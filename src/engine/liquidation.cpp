@@ -183,15 +183,23 @@ void Exchange::deleverage(Mode mode, TraderId t, Market& m, Price mark, Price ta
     const Position* p = find_position(acct(mode, c.trader), m.id);
     const Qty x = std::min(abs_qty(rest), abs_qty(p->size));
     const Qty signed_x = rest > 0 ? x : -x;  // the counterparty's change
-    // Towards the target, but a counterparty gives up at most its profit: never past its entry
-    // (and never worse for it than the mark).
-    const i128 entry = static_cast<i128>(p->cost < 0 ? -p->cost : p->cost) * m.div /
-                       (static_cast<i128>(abs_qty(p->size)) * m.mult);
+    // At the target, never better for the counterparty than the mark, and never past the price
+    // where the trade would use up the counterparty's own equity at mark: deleveraging moves the
+    // loss to the ranked counterparties but never makes one of them bankrupt in turn.
+    const i128 room = std::max<Amount>(margin(mode, c.trader).equity, 0);
+    const i128 per_price = static_cast<i128>(x) * m.mult;  // notional per price unit x div
+    const i128 span = room * m.div / per_price;            // price units of loss it can take
     Price price = mark;
-    if (rest > 0)  // the counterparty is short and buys back: at most its entry
-      price = std::max(mark, std::min(target, floor_tick(entry, m.spec.tick)));
-    else  // the counterparty is long and sells: at least its entry
-      price = std::min(mark, std::max(target, ceil_tick(entry, m.spec.tick)));
+    if (rest > 0) {  // the counterparty is short and buys back: above the mark
+      const i128 cap = static_cast<i128>(mark) + span;
+      price = static_cast<Price>(std::min<i128>(target, cap / m.spec.tick * m.spec.tick));
+      price = std::max(price, mark);
+    } else {  // the counterparty is long and sells: below the mark
+      const i128 cap = static_cast<i128>(mark) - span;
+      const i128 lo = cap <= 0 ? 0 : (cap + m.spec.tick - 1) / m.spec.tick * m.spec.tick;
+      price = static_cast<Price>(std::max<i128>(target, lo));
+      price = std::min(price, mark);
+    }
     price = std::max(price, m.spec.tick);
     apply_position(mode, c.trader, m, price, signed_x);
     apply_position(mode, t, m, price, -signed_x);

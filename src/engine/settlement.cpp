@@ -57,7 +57,6 @@ void Exchange::settle_market(const SettleMarket& c) {
   Amount paid = 0;
   Amount received = 0;
   std::vector<std::pair<TraderId, Amount>> gains;  // winners of this settlement
-  Amount total_gain = 0;
   const std::vector<TraderId> holders(m.risk_index.holders.begin(), m.risk_index.holders.end());
   for (TraderId t : holders) {
     Account& a = acct(mode, t);
@@ -91,7 +90,6 @@ void Exchange::settle_market(const SettleMarket& c) {
     }
     if (cash > 0) {
       gains.emplace_back(t, cash);
-      total_gain += cash;
     }
     ExEvent& e = push_event(*out_);
     e.type = EventType::SettlementPaid;
@@ -109,15 +107,20 @@ void Exchange::settle_market(const SettleMarket& c) {
   // Losers who cannot pay (equity below zero) are covered by the fund; what the fund cannot
   // cover is taken from this settlement's winners, pro rata to their gains (rounded up, the
   // excess stays in the fund). The margin check then moves the money to the losers.
-  i128 deficit = 0;
-  for (TraderId t : holders) deficit += std::max<Amount>(-margin(mode, t).equity, 0);
-  const i128 beyond = deficit - std::max<Amount>(fund, 0);
-  if (beyond > 0 && total_gain > 0) {
-    for (const auto& [t, gain] : gains) {
-      const auto h =
-          static_cast<Amount>(std::min<i128>(gain, (beyond * gain + total_gain - 1) / total_gain));
-      bal(mode, t, kUSDC).balance -= h;
+  auto haircut = [&](i128 beyond, bool cash_only) {
+    i128 total = 0;
+    for (const auto& g : gains) total += g.second;
+    if (total <= 0) return;
+    for (auto& [t, gain] : gains) {
+      Balance& b = bal(mode, t, kUSDC);
+      Amount h =
+          static_cast<Amount>(std::min<i128>(gain, (beyond * gain + total - 1) / total));
+      if (cash_only) h = std::min(h, std::max<Amount>(b.balance - b.pending, 0));
+      if (h <= 0) continue;
+      gain -= h;
+      b.balance -= h;
       fund += h;
+      touch(mode, t);
       ExEvent& e = push_event(*out_);
       e.type = EventType::SettlementHaircut;
       e.mode = static_cast<std::uint8_t>(mode);
@@ -126,8 +129,19 @@ void Exchange::settle_market(const SettleMarket& c) {
       e.asset = kUSDC;
       e.amount = h;
     }
-  }
+  };
+  i128 deficit = 0;
+  for (TraderId t : holders) deficit += std::max<Amount>(-margin(mode, t).equity, 0);
+  const i128 beyond = deficit - std::max<Amount>(fund, 0);
+  if (beyond > 0) haircut(beyond, false);
   if (!touched_.empty()) run_risk(m.id);
+  // Liquidating the losers can cost more than their equity at mark (the book's slippage): if
+  // that left the fund below zero, the winners' remaining gains make it up, as far as their
+  // free cash goes (docs/margin.md).
+  if (fund < 0) {
+    haircut(-static_cast<i128>(fund), true);
+    if (!touched_.empty()) run_risk(m.id);
+  }
 }
 
 }  // namespace cx::engine

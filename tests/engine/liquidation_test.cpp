@@ -175,6 +175,41 @@ TEST_F(LiquidationTest, LiquidationTheFundCannotCoverEndsInAutoDeleveraging) {
   v.expect_audit_ok();
 }
 
+TEST_F(LiquidationTest, DeleveragingTakesACounterpartyOnlyUpToItsEquity) {
+  MarketId eth = v.perp("ETH-PERP");
+  v.deposit(alice, kUSDC, 2'100 * kUsdc);
+  v.deposit(bob, kUSDC, 1'100 * kUsdc);  // a thinly funded short
+  v.deposit(carol, kUSDC, 100'000 * kUsdc);
+  mark(100'00);
+  v.run(PriceUpdate{eth, 100'00, 100'00});
+  v.place(perp, sell(bob, 100'00, 100 * kContract));
+  v.place(perp, buy(alice, 100'00, 100 * kContract));
+  v.place(eth, sell(carol, 100'00, 100 * kContract));
+  v.place(eth, buy(alice, 100'00, 100 * kContract));  // alice: 2,090 left, long in both
+  ASSERT_EQ(v.bal(bob, kUSDC).balance, 1'098 * kUsdc);  // 2 of maker fee
+
+  // ETH gaps to 50.00 with no bids: alice's equity is 2,090 - 5,000 = -2,910 and the fund is
+  // empty. Her BTC long goes first, to bob, whose equity at the BTC mark is his 1,098: he buys
+  // back at 100.00 + 1,098 / 100 = 110.98 and keeps nothing, but is not pushed below zero. The
+  // rest of her loss goes with her ETH long to carol, at its (higher) bankruptcy price.
+  v.run(PriceUpdate{eth, 50'00, 50'00});
+  ASSERT_EQ(v.of(EventType::Liquidation).size(), 1u);
+  auto adl = v.of(EventType::AutoDeleveraged);
+  ASSERT_EQ(adl.size(), 2u);
+  EXPECT_EQ(adl[0].trader, bob);
+  EXPECT_EQ(adl[0].market, perp);
+  EXPECT_EQ(adl[0].price, 110'98);
+  EXPECT_EQ(v.bal(bob, kUSDC).balance, 0);
+  EXPECT_EQ(adl[1].trader, carol);
+  EXPECT_EQ(adl[1].market, eth);
+  EXPECT_GT(adl[1].price, 50'00);
+  EXPECT_EQ(v.pos(alice, perp).size, 0);
+  EXPECT_EQ(v.pos(alice, eth).size, 0);
+  EXPECT_TRUE(v.of(EventType::InsuranceShortfall).empty());
+  EXPECT_GE(fund(), 0);
+  v.expect_audit_ok();
+}
+
 TEST_F(LiquidationTest, CrossMarginALossInOneMarketLiquidatesPositionsInBoth) {
   MarketId eth = v.perp("ETH-PERP");
   v.deposit(alice, kUSDC, 2'100 * kUsdc);
