@@ -145,6 +145,9 @@ struct Market {
   MarketRisk risk;
   FundingClock funding_clock;
   RiskIndex risk_index;
+  /// Traders that may have live reduce-only orders here, sorted: a superset, pruned when a check
+  /// finds none (docs/exchange.md, "Reduce-only"). Rebuilt from the book when a snapshot loads.
+  std::vector<TraderId> ro_traders;
 };
 
 /// A trader's margin in one mode (docs/margin.md).
@@ -295,6 +298,9 @@ class Exchange {
   void deleverage(Mode mode, TraderId t, Market& m, Price mark, Price target);
   /// Covers a negative USDC balance from the insurance fund (and beyond it, a visible shortfall).
   void cover_deficit(Mode mode, TraderId t);
+  /// Trims or cancels the reduce-only orders of the positions in ro_dirty_ (docs/exchange.md).
+  void trim_reduce_only();
+  void rebuild_reduce_only_index();
   void cancel_everything(Mode mode, TraderId t, Reason why);
 
   void reject(Reason r, TraderId trader = 0, MarketId market = 0, std::string_view cid = {},
@@ -341,6 +347,17 @@ class Exchange {
   /// fill can tell cheaply whether it moves a margin account; rebuilt on load).
   std::array<std::vector<std::uint8_t>, kModeCount> has_positions_;
   std::vector<std::uint64_t> risk_batch_;  ///< scratch for run_risk
+  std::vector<std::uint64_t> ro_dirty_;    ///< market << 32 | trader: a position of a trader that
+                                           ///< may have reduce-only orders there changed
+  struct RoOrder {
+    OrderId id;
+    Side side;
+    bool pending;
+    Qty qty;
+    Qty remaining;
+    Price price;
+  };
+  std::vector<RoOrder> ro_scratch_;
   ExEventBuffer* out_ = nullptr;
   SeqNo last_seq_ = 0;
   Timestamp now_ = 0;

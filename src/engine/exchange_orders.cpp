@@ -149,6 +149,10 @@ void Exchange::place(const PlaceOrder& c) {
     std::push_heap(due_.begin(), due_.end(), due_later);
   }
   settle();
+  if (o.reduce_only && m.book->find(id) != nullptr) {
+    auto it = std::lower_bound(m.ro_traders.begin(), m.ro_traders.end(), o.trader);
+    if (it == m.ro_traders.end() || *it != o.trader) m.ro_traders.insert(it, o.trader);
+  }
 }
 
 // ---------------------------------------------------------------- amend and cancel
@@ -404,6 +408,73 @@ void Exchange::apply_position(Mode mode, TraderId t, Market& m, Price price, Qty
     p.cost += sign * notional(m, price, q).value_or(0);
   }
   m.stats.open_interest += std::max<Qty>(p.size, 0) - std::max<Qty>(before, 0);
+  if (!m.ro_traders.empty() && std::binary_search(m.ro_traders.begin(), m.ro_traders.end(), t))
+    ro_dirty_.push_back(static_cast<std::uint64_t>(m.id) << 32 | t);
+}
+
+// ---------------------------------------------------------------- reduce-only
+
+void Exchange::trim_reduce_only() {
+  std::sort(ro_dirty_.begin(), ro_dirty_.end());
+  ro_dirty_.erase(std::unique(ro_dirty_.begin(), ro_dirty_.end()), ro_dirty_.end());
+  std::vector<std::uint64_t> dirty;
+  dirty.swap(ro_dirty_);
+  for (std::uint64_t k : dirty) {
+    Market& m = *markets_[static_cast<MarketId>(k >> 32)];
+    const auto t = static_cast<TraderId>(k);
+    const Mode mode = m.spec.mode;
+    const Position* p = find_position(acct(mode, t), m.id);
+    const Qty size = p ? p->size : 0;
+    ro_scratch_.clear();
+    m.book->for_each_of_trader(t, [&](const Order& o) {
+      if (o.has(Order::kReduceOnly))
+        ro_scratch_.push_back({o.id, o.side, o.pending_trigger(), o.qty, o.remaining, o.price});
+    });
+    if (ro_scratch_.empty()) {  // none left: stop watching this trader's position here
+      auto it = std::lower_bound(m.ro_traders.begin(), m.ro_traders.end(), t);
+      if (it != m.ro_traders.end() && *it == t) m.ro_traders.erase(it);
+      continue;
+    }
+    // Oldest first keep their quantity while the position has room for it; the newest give
+    // way. An order on the side that would now grow the position goes entirely.
+    const Side closing = size > 0 ? Side::Sell : Side::Buy;
+    Qty room = abs_qty(size);
+    for (auto it = ro_scratch_.rbegin(); it != ro_scratch_.rend(); ++it) {
+      const RoOrder& o = *it;
+      const bool fits = size != 0 && o.side == closing;
+      if (fits && o.remaining <= room) {
+        room -= o.remaining;
+        continue;
+      }
+      if (fits && room > 0 && !o.pending) {
+        // Shrink it to the room left: a smaller quantity keeps its place in the queue.
+        const Qty cut = o.remaining - room;
+        OrderMeta& mt = meta(o.id);
+        release_lots(t, mt, cut, m.spec.lot);
+        m.book->amend(AmendRequest{t, o.id, 0, o.price, o.qty - cut}, now_, book_ev_);
+        room = 0;
+      } else {
+        m.book->cancel(t, o.id, now_, book_ev_);
+      }
+      for (Event& e : book_ev_)
+        if (e.type == EventType::Cancelled || e.type == EventType::Amended)
+          e.reason = Reason::ReduceOnlyWouldIncrease;
+      settle();
+    }
+  }
+  dirty.clear();
+  if (ro_dirty_.empty()) ro_dirty_.swap(dirty);  // keep the capacity
+}
+
+void Exchange::rebuild_reduce_only_index() {
+  for (auto& m : markets_) {
+    m->ro_traders.clear();
+    for (TraderId t = 0; t < trader_names_.size(); ++t) {
+      bool any = false;
+      m->book->for_each_of_trader(t, [&](const Order& o) { any |= o.has(Order::kReduceOnly); });
+      if (any) m->ro_traders.push_back(t);
+    }
+  }
 }
 
 void Exchange::add_stats(Market& m, Amount n, Amount fees) {
@@ -450,6 +521,28 @@ AuditReport Exchange::audit() const {
       if (o.id != mt.id || o.level == kNil)
         problem("order " + std::to_string(mt.id) + " has a lock but is not live");
       if (o.trader < locks.size()) locks[o.trader][mt.lock_asset] += mt.locked;
+    }
+    // Reduce-only orders never exceed what their position can shed (docs/exchange.md).
+    for (const auto& m : markets_) {
+      if (m->spec.mode != mode || m->spec.kind == MarketKind::Spot) continue;
+      for (TraderId t = 0; t < trader_names_.size(); ++t) {
+        const Position* p = find_position(accounts_[mi][t], m->id);
+        const Qty size = p ? p->size : 0;
+        Qty open = 0;
+        bool wrong_side = false;
+        m->book->for_each_of_trader(t, [&](const Order& o) {
+          if (!o.has(Order::kReduceOnly)) return;
+          open += o.remaining;
+          wrong_side |= size == 0 || (o.side == Side::Sell) != (size > 0);
+        });
+        if (open == 0) continue;
+        if (wrong_side || open > abs_qty(size))
+          problem(trader_names_[t] + " " + m->spec.symbol + ": reduce-only orders of " +
+                  std::to_string(open) + " against a position of " + std::to_string(size));
+        if (!std::binary_search(m->ro_traders.begin(), m->ro_traders.end(), t))
+          problem(trader_names_[t] + " " + m->spec.symbol +
+                  ": reduce-only orders not watched (ro_traders)");
+      }
     }
     for (std::size_t a = 0; a < kAssetCount; ++a) {
       i128 sum = 0;

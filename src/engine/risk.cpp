@@ -170,7 +170,9 @@ void Exchange::touch_at_risk(const Market& m) {
 }
 
 void Exchange::run_risk(MarketId trigger) {
-  while (!touched_.empty()) {
+  while (!touched_.empty() || !ro_dirty_.empty()) {
+    if (!ro_dirty_.empty()) trim_reduce_only();  // before the margin check sees the locks
+    if (touched_.empty()) break;
     risk_batch_.swap(touched_);
     touched_.clear();
     std::sort(risk_batch_.begin(), risk_batch_.end());

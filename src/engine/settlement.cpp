@@ -113,8 +113,7 @@ void Exchange::settle_market(const SettleMarket& c) {
     if (total <= 0) return;
     for (auto& [t, gain] : gains) {
       Balance& b = bal(mode, t, kUSDC);
-      Amount h =
-          static_cast<Amount>(std::min<i128>(gain, (beyond * gain + total - 1) / total));
+      Amount h = static_cast<Amount>(std::min<i128>(gain, (beyond * gain + total - 1) / total));
       if (cash_only) h = std::min(h, std::max<Amount>(b.balance - b.pending, 0));
       if (h <= 0) continue;
       gain -= h;

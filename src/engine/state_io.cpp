@@ -265,6 +265,7 @@ struct StateIo {
       for (const Account& a : x->accounts_[mode])
         x->has_positions_[mode].push_back(a.positions.empty() ? 0 : 1);
     x->rebuild_risk_index();
+    x->rebuild_reduce_only_index();
     return x;
   }
 };

@@ -286,6 +286,47 @@ TEST_F(ExchangeTest, ReduceOnlyOrderCannotOpenOrGrowAPosition) {
   EXPECT_NE(v.place(m, ro), 0u);
 }
 
+TEST_F(ExchangeTest, ReduceOnlyOrdersShrinkWithThePositionAndGoWhenItFlips) {
+  MarketId m = v.perp("BTC-PERP");
+  for (TraderId t : {alice, bob, carol}) v.deposit(t, kUSDC, 10'000 * kUsdc);
+  v.place(m, sell(bob, 100'00, 10'0000));
+  v.place(m, buy(alice, 100'00, 10'0000));  // alice long 10
+  NewOrder tp = sell(alice, 120'00, 6'0000);
+  tp.reduce_only = true;
+  const OrderId first = v.place(m, tp);  // older: keeps its quantity longest
+  tp.price = 130'00;
+  tp.qty = 4'0000;
+  const OrderId second = v.place(m, tp);
+  ASSERT_NE(first, 0u);
+  ASSERT_NE(second, 0u);
+  const Amount locked_before = v.bal(alice, kUSDC).pending;
+
+  // Alice sells 3 with an ordinary order: long 7, so the newest reduce-only order shrinks 4 -> 1
+  // (same price, its place kept) and its lock goes down with it.
+  v.place(m, buy(carol, 100'00, 3'0000));
+  v.place(m, sell(alice, 100'00, 3'0000));
+  ASSERT_EQ(v.pos(alice, m).size, 7'0000);
+  auto amended = v.of(EventType::Amended);
+  ASSERT_EQ(amended.size(), 1u);
+  EXPECT_EQ(amended[0].order_id, second);
+  EXPECT_EQ(amended[0].qty, 1'0000);
+  EXPECT_EQ(amended[0].reason, Reason::ReduceOnlyWouldIncrease);
+  EXPECT_LT(v.bal(alice, kUSDC).pending, locked_before);
+  v.expect_audit_ok();
+
+  // She sells 12 more: short 5. Both reduce-only sells would now grow the position: cancelled.
+  v.place(m, buy(carol, 100'00, 12'0000));
+  v.place(m, sell(alice, 100'00, 12'0000));
+  ASSERT_EQ(v.pos(alice, m).size, -5'0000);
+  auto cancelled = v.of(EventType::Cancelled);
+  ASSERT_EQ(cancelled.size(), 2u);
+  EXPECT_EQ(cancelled[0].order_id, first);
+  EXPECT_EQ(cancelled[1].order_id, second);
+  for (const auto& e : cancelled) EXPECT_EQ(e.reason, Reason::ReduceOnlyWouldIncrease);
+  EXPECT_EQ(v.bal(alice, kUSDC).pending, 0);
+  v.expect_audit_ok();
+}
+
 TEST_F(ExchangeTest, OptionBuyerPaysPremiumAndSellerLocksMargin) {
   MarketSpec s = v.perp_spec("BTC-26DEC25-100-C");
   s.kind = MarketKind::Option;

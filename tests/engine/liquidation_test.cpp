@@ -185,7 +185,7 @@ TEST_F(LiquidationTest, DeleveragingTakesACounterpartyOnlyUpToItsEquity) {
   v.place(perp, sell(bob, 100'00, 100 * kContract));
   v.place(perp, buy(alice, 100'00, 100 * kContract));
   v.place(eth, sell(carol, 100'00, 100 * kContract));
-  v.place(eth, buy(alice, 100'00, 100 * kContract));  // alice: 2,090 left, long in both
+  v.place(eth, buy(alice, 100'00, 100 * kContract));    // alice: 2,090 left, long in both
   ASSERT_EQ(v.bal(bob, kUSDC).balance, 1'098 * kUsdc);  // 2 of maker fee
 
   // ETH gaps to 50.00 with no bids: alice's equity is 2,090 - 5,000 = -2,910 and the fund is
