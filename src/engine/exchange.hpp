@@ -152,7 +152,7 @@ struct Market {
 
 /// A trader's margin in one mode (docs/margin.md).
 struct MarginState {
-  Amount equity = 0;         ///< USDC balance + unrealised PnL of perp/future positions at mark
+  Amount equity = 0;         ///< USDC balance + perp/future PnL at mark - short options at mark
   Amount maintenance = 0;    ///< maintenance margin of positions
   Amount initial = 0;        ///< initial margin of positions
   bool has_futures = false;  ///< holds a perp or future position
@@ -295,6 +295,9 @@ class Exchange {
   void liquidate(Mode mode, TraderId t, MarketId trigger);
   /// Closes the rest of t's position in m against ranked opposite positions, each at a price
   /// between the mark and `target` (the bankruptcy price) that costs it at most its profit.
+  /// Liquidation of an option position: an IOC order against the book within the slippage
+  /// bound; a short is bought back only at a price `room` (cash, other PnL, fund) can pay.
+  void close_option(Mode mode, TraderId t, Market& m, Qty size, Amount room);
   void deleverage(Mode mode, TraderId t, Market& m, Price mark, Price target);
   /// Covers a negative USDC balance from the insurance fund (and beyond it, a visible shortfall).
   void cover_deficit(Mode mode, TraderId t);

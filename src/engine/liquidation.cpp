@@ -69,30 +69,44 @@ void Exchange::liquidate(Mode mode, TraderId t, MarketId trigger) {
     const Position& p = acct(mode, t).positions[i];
     if (p.size == 0) continue;
     Market& m = *markets_[p.market];
-    if (m.spec.kind != MarketKind::Perp && m.spec.kind != MarketKind::Future) continue;
     if (m.status == MarketStatus::Settled || m.status == MarketStatus::Delisted) continue;
+    if (m.spec.kind != MarketKind::Perp && m.spec.kind != MarketKind::Future &&
+        m.spec.kind != MarketKind::Option)
+      continue;
     const Price tick = m.spec.tick;
     const bool is_long = p.size > 0;
     const Price mark = m.mark > 0
                            ? m.mark
                            : static_cast<Price>(static_cast<i128>(p.cost < 0 ? -p.cost : p.cost) *
                                                 m.div / (abs_qty(p.size) * m.mult));
-    closed += notional(m, mark, abs_qty(p.size)).value_or(0);
+    if (m.spec.kind != MarketKind::Option) closed += notional(m, mark, abs_qty(p.size)).value_or(0);
     // What the rest of the account brings: cash and the other positions' PnL at mark.
     auto other = [&] {
       i128 o = bal(mode, t, kUSDC).balance;
       for (const Position& q : acct(mode, t).positions) {
         if (q.size == 0 || q.market == m.id) continue;
         const Market& qm = *markets_[q.market];
-        if ((qm.spec.kind != MarketKind::Perp && qm.spec.kind != MarketKind::Future) ||
-            qm.mark <= 0)
-          continue;
+        if (qm.mark <= 0 || qm.spec.kind == MarketKind::Spot) continue;
         const Amount v = notional(qm, qm.mark, abs_qty(q.size)).value_or(0);
+        if (qm.spec.kind == MarketKind::Option) {
+          if (q.size < 0) o -= v;  // a short option still to buy back
+          continue;
+        }
         o += (q.size > 0 ? v : -v) - q.cost;
       }
       return o;
     };
     const Amount fund = std::max<Amount>(system_[index(mode)].insurance[kUSDC], 0);
+    if (m.spec.kind == MarketKind::Option) {
+      const Qty before = p.size;
+      close_option(mode, t, m, before,
+                   static_cast<Amount>(std::clamp<i128>(other() + fund, 0, INT64_MAX / 4)));
+      // The penalty counts only what the book took (the rest stays open).
+      const Qty left = acct(mode, t).positions[i].size;
+      closed += notional(m, mark, abs_qty(before)).value_or(0) -
+                notional(m, mark, abs_qty(left)).value_or(0);
+      continue;
+    }
     if (m.status == MarketStatus::Active && mark > 0) {
       const i128 slip = config_.liquidation_slippage_bps;
       const Price pb = bankruptcy_price(m, p, other(), fund);
@@ -149,6 +163,46 @@ void Exchange::liquidate(Mode mode, TraderId t, MarketId trigger) {
   }
   cover_deficit(mode, t);
   reindex(mode, t);
+}
+
+void Exchange::close_option(Mode mode, TraderId t, Market& m, Qty size, Amount room) {
+  // Against the book within the slippage bound of the option's mark; a short is bought back only
+  // at a price its cash, other PnL and the fund can pay. What the book cannot take stays open
+  // until expiry, where settlement (and its haircut) deals with it. No deleveraging.
+  if (m.status != MarketStatus::Active || m.mark <= 0) return;
+  if (m.spec.expiry > 0 && now_ >= m.spec.expiry) return;
+  const i128 slip = config_.liquidation_slippage_bps;
+  const Price tick = m.spec.tick;
+  const bool is_long = size > 0;
+  Price limit = 0;
+  if (is_long) {
+    limit = std::max(ceil_tick(static_cast<i128>(m.mark) * (10'000 - slip) / 10'000, tick), tick);
+  } else {
+    const i128 q = abs_qty(size);
+    const i128 pb = room <= 0 ? i128{0}
+                              : static_cast<i128>(room) * 10'000 * m.div /
+                                    (q * m.mult * (10'000 + m.spec.taker_fee_bps));
+    limit = std::min(floor_tick(static_cast<i128>(m.mark) * (10'000 + slip) / 10'000, tick),
+                     floor_tick(pb, tick));
+  }
+  NewOrder o;
+  o.trader = t;
+  o.side = is_long ? Side::Sell : Side::Buy;
+  o.type = OrderType::Market;
+  o.tif = TimeInForce::IOC;
+  o.price = limit;
+  o.qty = abs_qty(size);
+  if (limit <= 0 || m.book->check(o, now_) != Reason::None) return;
+  const OrderId id = m.book->place(o, now_, book_ev_);
+  if (id != 0) {
+    OrderMeta& mt = meta(id);
+    mt = OrderMeta{};
+    mt.id = id;
+    mt.mode = mode;
+    for (Event& e : book_ev_)
+      if (e.type == EventType::Fill && e.order_id == id) e.reason = Reason::Liquidation;
+  }
+  settle();
 }
 
 void Exchange::deleverage(Mode mode, TraderId t, Market& m, Price mark, Price target) {

@@ -44,6 +44,8 @@ Contribution contribution(const Market& m, const Position& p) {
     c.mm = bps_ceil(value, s.maintenance_margin_bps);
     c.im = bps_ceil(value, s.initial_margin_bps);
   } else if (s.kind == MarketKind::Option && p.size < 0) {
+    // The premium is already in the seller's cash; what it owes is buying the option back.
+    if (m.mark > 0) c.upnl = -Exchange::notional(m, m.mark, -p.size).value_or(INT64_MAX / 4);
     const Amount v =
         Exchange::notional(m, std::max(m.index, s.strike), -p.size).value_or(INT64_MAX / 4);
     c.mm = bps_ceil(v, s.maintenance_margin_bps);
@@ -213,7 +215,9 @@ void Exchange::check_account(Mode mode, TraderId t, MarketId trigger) {
   }
   if (a.liquidated_in != commands_) {
     const MarginState ms = margin(mode, t);
-    if ((ms.has_futures && ms.equity < ms.maintenance) || usdc.balance < 0) {
+    // Any position that needs maintenance (perps, futures, short options) below it.
+    if (((ms.has_futures || ms.maintenance > 0) && ms.equity < ms.maintenance) ||
+        usdc.balance < 0) {
       liquidate(mode, t, trigger);  // re-keys the account when done
       return;
     }

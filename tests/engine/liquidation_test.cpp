@@ -210,6 +210,46 @@ TEST_F(LiquidationTest, DeleveragingTakesACounterpartyOnlyUpToItsEquity) {
   v.expect_audit_ok();
 }
 
+TEST_F(LiquidationTest, AShortCallIsBoughtBackWhenItsValueEatsTheMargin) {
+  MarketSpec spec = v.perp_spec("BTC-C-100");
+  spec.kind = MarketKind::Option;
+  spec.expiry = 10'000'000;
+  spec.strike = 100'00;
+  spec.is_call = true;
+  const MarketId call = v.create(spec);  // IM 10%, MM 5% of max(index, strike)
+  v.deposit(alice, kUSDC, 200 * kUsdc);
+  v.deposit(bob, kUSDC, 1'000 * kUsdc);
+  v.deposit(carol, kUSDC, 1'000 * kUsdc);
+  v.run(PriceUpdate{call, 100'00, 5'00});
+  v.place(call, sell(alice, 5'00, 10 * kContract));
+  v.place(call, buy(bob, 5'00, 10 * kContract));  // alice short 10 calls, 50 of premium in cash
+  ASSERT_EQ(v.pos(alice, call).size, -10 * kContract);
+  const Amount cash = v.bal(alice, kUSDC).balance;
+
+  // The index goes to 112, the call to 13.00: she owes 130 against 56 of maintenance and her
+  // equity is cash - 130: safe.
+  v.run(PriceUpdate{call, 112'00, 13'00});
+  EXPECT_TRUE(v.of(EventType::Liquidation).empty());
+  EXPECT_EQ(v.x.margin(Mode::Paper, alice).equity, cash - 130 * kUsdc);
+
+  // At 119 / 20.00 she owes 200: equity ~50 < 59.50 of maintenance. The call is bought back
+  // from carol's offer at 20.50, inside the 5% slippage bound (21.00).
+  v.place(call, sell(carol, 20'50, 10 * kContract));
+  v.run(PriceUpdate{call, 119'00, 20'00});
+  ASSERT_EQ(v.of(EventType::Liquidation).size(), 1u);
+  auto fills = v.of(EventType::Fill);
+  ASSERT_EQ(fills.size(), 1u);
+  EXPECT_EQ(fills[0].trader, alice);
+  EXPECT_EQ(fills[0].price, 20'50);
+  EXPECT_EQ(fills[0].reason, Reason::Liquidation);
+  EXPECT_EQ(v.pos(alice, call).size, 0);
+  // 205 of premium, 5 bps of taker fee and the 1% penalty on 200 of notional at mark, which is
+  // all the fund receives: it paid nothing.
+  EXPECT_EQ(v.bal(alice, kUSDC).balance, cash - 205 * kUsdc - 102'500 - 2 * kUsdc);
+  EXPECT_EQ(fund(), 2 * kUsdc);
+  v.expect_audit_ok();
+}
+
 TEST_F(LiquidationTest, CrossMarginALossInOneMarketLiquidatesPositionsInBoth) {
   MarketId eth = v.perp("ETH-PERP");
   v.deposit(alice, kUSDC, 2'100 * kUsdc);
