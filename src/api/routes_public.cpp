@@ -53,6 +53,25 @@ void Api::add_public_routes(net::Router& r) {
                 return json_response(json::object{{"markets", std::move(out)}});
               }));
 
+  // The insurance fund of each mode is public (docs/margin.md): it pays deficits, collects
+  // liquidation penalties and funding rounding, and goes negative only by an insuranceShortfall.
+  r.add_async(net::Method::Get, "/api/insurance",
+              engine_view([](const net::Request& req, const engine::Exchange& x) {
+                auto mode = optional_mode(req);
+                if (!mode) return error_response(mode.error());
+                json::array out;
+                for (engine::Mode m : {engine::Mode::Real, engine::Mode::Paper}) {
+                  if (*mode && m != **mode) continue;
+                  const engine::SystemAccounts& s = x.system(m);
+                  const engine::AssetId a = engine::kUSDC;
+                  out.push_back(json::object{
+                      {"mode", mode_name(m)},
+                      {"asset", engine::kAssets[a].symbol},
+                      {"balance", format_decimal(s.insurance[a], engine::kAssets[a].scale)}});
+                }
+                return json_response(json::object{{"funds", std::move(out)}});
+              }));
+
   r.add_async(net::Method::Get, "/api/underlyings",
               engine_view([](const net::Request&, const engine::Exchange& x) {
                 std::map<std::string, std::set<std::string>> kinds;

@@ -210,6 +210,17 @@ class OracleSources(ServerTestCase):
         self.assertEqual(self.http("GET", "/api/leaderboard?by=luck")[0], 400)
         self.assertEqual(self.ok("GET", "/api/leaderboard")["by"], "points")
 
+    def test_4_the_insurance_fund_is_public(self):
+        body = self.ok("GET", "/api/insurance")
+        self.assertEqual(sorted(f["mode"] for f in body["funds"]), ["PAPER", "REAL"])
+        for f in body["funds"]:
+            self.assertEqual(f["asset"], "USDC")
+            # Penalties and funding rounding only add to it; nothing here took it below zero.
+            self.assertGreaterEqual(units(f["balance"]), 0, f)
+        paper = self.ok("GET", "/api/insurance?mode=PAPER")["funds"]
+        self.assertEqual([f["mode"] for f in paper], ["PAPER"])
+        self.assertEqual(self.http("GET", "/api/insurance?mode=BOGUS")[0], 400)
+
 
 class DemoOracle(ServerTestCase):
     server_args = ("--demo",)
