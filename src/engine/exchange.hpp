@@ -298,6 +298,8 @@ class Exchange {
   /// Liquidation of an option position: an IOC order against the book within the slippage
   /// bound; a short is bought back only at a price `room` (cash, other PnL, fund) can pay.
   void close_option(Mode mode, TraderId t, Market& m, Qty size, Amount room);
+  /// Closes `size` (a position) against the book down/up to `limit`, locking nothing.
+  void close_against_book(Mode mode, TraderId t, Market& m, Qty size, Price limit);
   void deleverage(Mode mode, TraderId t, Market& m, Price mark, Price target);
   /// Covers a negative USDC balance from the insurance fund (and beyond it, a visible shortfall).
   void cover_deficit(Mode mode, TraderId t);

@@ -118,25 +118,7 @@ void Exchange::liquidate(Mode mode, TraderId t, MarketId trigger) {
         limit = std::min(limit, floor_tick(pb, tick));
       else
         limit = 0;
-      NewOrder o;
-      o.trader = t;
-      o.side = is_long ? Side::Sell : Side::Buy;
-      o.type = OrderType::Market;
-      o.tif = TimeInForce::IOC;
-      o.price = limit;
-      o.qty = abs_qty(p.size);
-      if (limit > 0 && m.book->check(o, now_) == Reason::None) {
-        const OrderId id = m.book->place(o, now_, book_ev_);
-        if (id != 0) {
-          OrderMeta& mt = meta(id);
-          mt = OrderMeta{};
-          mt.id = id;
-          mt.mode = mode;
-          for (Event& e : book_ev_)
-            if (e.type == EventType::Fill && e.order_id == id) e.reason = Reason::Liquidation;
-        }
-        settle();
-      }
+      close_against_book(mode, t, m, p.size, limit);
     }
     const Position& rest = acct(mode, t).positions[i];
     if (rest.size == 0) continue;
@@ -185,9 +167,15 @@ void Exchange::close_option(Mode mode, TraderId t, Market& m, Qty size, Amount r
     limit = std::min(floor_tick(static_cast<i128>(m.mark) * (10'000 + slip) / 10'000, tick),
                      floor_tick(pb, tick));
   }
+  close_against_book(mode, t, m, size, limit);
+}
+
+void Exchange::close_against_book(Mode mode, TraderId t, Market& m, Qty size, Price limit) {
+  // A market IOC order that locks nothing: its fills settle like any other, with the reason
+  // LIQUIDATION. A price of 0 (no acceptable price) sends nothing.
   NewOrder o;
   o.trader = t;
-  o.side = is_long ? Side::Sell : Side::Buy;
+  o.side = size > 0 ? Side::Sell : Side::Buy;
   o.type = OrderType::Market;
   o.tif = TimeInForce::IOC;
   o.price = limit;
