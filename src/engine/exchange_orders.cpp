@@ -446,12 +446,11 @@ void Exchange::trim_reduce_only() {
         room -= o.remaining;
         continue;
       }
-      if (fits && room > 0 && !o.pending) {
-        // Shrink it to the room left: a smaller quantity keeps its place in the queue.
-        const Qty cut = o.remaining - room;
-        OrderMeta& mt = meta(o.id);
-        release_lots(t, mt, cut, m.spec.lot);
-        m.book->amend(AmendRequest{t, o.id, 0, o.price, o.qty - cut}, now_, book_ev_);
+      const Qty cut = o.remaining - room;
+      if (fits && room > 0 && !o.pending && o.qty - cut >= m.book->spec().min_qty &&
+          m.book->amend(AmendRequest{t, o.id, 0, o.price, o.qty - cut}, now_, book_ev_)) {
+        // Shrunk to the room left: a smaller quantity keeps its place in the queue.
+        release_lots(t, meta(o.id), cut, m.spec.lot);
         room = 0;
       } else {
         m.book->cancel(t, o.id, now_, book_ev_);

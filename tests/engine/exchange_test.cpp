@@ -327,6 +327,30 @@ TEST_F(ExchangeTest, ReduceOnlyOrdersShrinkWithThePositionAndGoWhenItFlips) {
   v.expect_audit_ok();
 }
 
+TEST_F(ExchangeTest, AReduceOnlyOrderThatCannotShrinkBelowTheMinimumIsCancelled) {
+  MarketSpec spec = v.perp_spec("BTC-PERP");
+  spec.min_qty = 2'0000;  // orders of at least 2
+  MarketId m = v.create(spec);
+  for (TraderId t : {alice, bob, carol}) v.deposit(t, kUSDC, 10'000 * kUsdc);
+  v.place(m, sell(bob, 100'00, 3'0000));
+  v.place(m, buy(alice, 100'00, 3'0000));  // alice long 3
+  NewOrder tp = sell(alice, 120'00, 3'0000);
+  tp.reduce_only = true;
+  const OrderId id = v.place(m, tp);
+  ASSERT_NE(id, 0u);
+  // She sells 2: long 1, and an order of 1 is below the market's minimum: cancelled.
+  v.place(m, buy(carol, 100'00, 2'0000));
+  v.place(m, sell(alice, 100'00, 2'0000));
+  ASSERT_EQ(v.pos(alice, m).size, 1'0000);
+  EXPECT_TRUE(v.of(EventType::Amended).empty());
+  EXPECT_TRUE(v.of(EventType::Rejected).empty());
+  auto cancelled = v.of(EventType::Cancelled);
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].order_id, id);
+  EXPECT_EQ(v.bal(alice, kUSDC).pending, 0);
+  v.expect_audit_ok();
+}
+
 TEST_F(ExchangeTest, OptionBuyerPaysPremiumAndSellerLocksMargin) {
   MarketSpec s = v.perp_spec("BTC-26DEC25-100-C");
   s.kind = MarketKind::Option;
