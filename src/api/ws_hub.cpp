@@ -17,6 +17,18 @@ using engine::Mode;
 
 namespace {
 
+/// The trader channel's message type for a JSON event kind (docs/websocket.md).
+std::string_view trader_message_type(std::string_view kind) {
+  if (kind == "fill") return "fill";
+  if (kind == "deposited" || kind == "withdrawn") return "transfer";
+  if (kind == "funding") return "funding";
+  if (kind == "settlement" || kind == "settlementHaircut") return "settlement";
+  if (kind == "liquidation" || kind == "liquidationPenalty" || kind == "insurancePaid" ||
+      kind == "insuranceShortfall" || kind == "autoDeleveraged" || kind == "profitRealized")
+    return "risk";
+  return "order";
+}
+
 constexpr std::size_t kChecksumLevels = 10;
 constexpr Timestamp kSummaryEveryMs = 1000;
 
@@ -350,12 +362,9 @@ void WsHub::on_command(const Committed& c, const engine::Exchange& x) {
       if (it == traders_.end()) return;
       it->second.touched = true;
       if (it->second.subs.size() == 0) return;
-      json::object out{
-          {"channel", "trader." + trader + "." + mode},
-          {"type", kind == "fill"
-                       ? "fill"
-                       : (kind == "deposited" || kind == "withdrawn" ? "transfer" : "order")},
-          {"data", o}};
+      json::object out{{"channel", "trader." + trader + "." + mode},
+                       {"type", trader_message_type(kind)},
+                       {"data", o}};
       it->second.subs.broadcast(json::serialize(out));
     };
     if (kind == "fill") {
@@ -363,6 +372,9 @@ void WsHub::on_command(const Committed& c, const engine::Exchange& x) {
       const std::string maker = str_of(o.if_contains("makerTrader"));
       route(taker);
       if (maker != taker) route(maker);
+    } else if (kind == "autoDeleveraged") {  // both sides of the forced trade hear of it
+      route(str_of(o.if_contains("trader")));
+      route(str_of(o.if_contains("liquidatedTrader")));
     } else {
       route(str_of(o.if_contains("trader")));
     }

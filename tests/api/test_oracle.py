@@ -7,6 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import harness
+from wsclient import WsClient
 from harness import ServerTestCase, q, wait_until
 
 API_KEY = "test-cmc-key"
@@ -176,6 +177,11 @@ class OracleSources(ServerTestCase):
         short = self.login("fund-short@example.com")
         for u in (long_, short):
             self.deposit(u, "USDC", "100000")
+        # The long's trader channel hears of the payment as a "funding" message.
+        ws = WsClient(self.server.port, "/ws", headers={"X-Trader-Ak": long_.trader_ak},
+                      timeout=harness.bound(10))
+        channel = "trader.%s.PAPER" % long_.id
+        ws.send_json({"op": "subscribe", "channel": channel})
         st, body = self.place(short, "FND-PERP", "SELL", "60000.00", "0.1000")
         self.assertEqual(st, 201, body)
         st, body = self.place(long_, "FND-PERP", "BUY", "60000.00", "0.1000")
@@ -187,7 +193,14 @@ class OracleSources(ServerTestCase):
                 if p["market"] == "FND-PERP" and units(p.get("funding", "0")) < 0:
                     return p
             return None
-        wait_until(funded, 20, "a funding payment")
+        paid = wait_until(funded, 20, "a funding payment")
+        msg, _ = ws.recv_until(lambda m: m.get("type") == "funding", timeout=harness.bound(10))
+        self.assertEqual(msg["channel"], channel)
+        self.assertEqual(msg["data"]["event"], "funding")
+        self.assertEqual(msg["data"]["market"], "FND-PERP")
+        self.assertLess(units(msg["data"]["amount"]), 0, msg)  # the long pays
+        self.assertLessEqual(units(paid["funding"]), units(msg["data"]["amount"]))
+        ws.close()
         # The long closes at a profit, the short at a loss.
         st, body = self.place(short, "FND-PERP", "BUY", "61000.00", "0.1000")
         self.assertEqual(st, 201, body)
