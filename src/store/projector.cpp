@@ -169,6 +169,48 @@ Result<void> Projector::project(const CommandRecord& rec) {
         CX_CHECK(change(c));
         break;
       }
+      case EventType::FundingPaid:
+      case EventType::SettlementPaid:
+      case EventType::SettlementHaircut:
+      case EventType::LiquidationPenalty:
+      case EventType::InsurancePaid:
+      case EventType::InsuranceShortfall: {
+        IncomeRecord r;
+        r.seq = seq;
+        r.ts = ts;
+        r.mode = static_cast<Mode>(e.mode);
+        r.trader = e.trader;
+        r.amount = e.amount;
+        switch (e.type) {
+          case EventType::FundingPaid:
+            r.kind = IncomeKind::Funding;
+            break;
+          case EventType::SettlementPaid:
+            r.kind = IncomeKind::Settlement;
+            break;
+          case EventType::SettlementHaircut:
+            r.kind = IncomeKind::SettlementHaircut;
+            r.amount = -e.amount;
+            break;
+          case EventType::LiquidationPenalty:
+            r.kind = IncomeKind::LiquidationPenalty;
+            r.amount = -e.amount;
+            break;
+          case EventType::InsurancePaid:
+            r.kind = IncomeKind::InsurancePaid;
+            break;
+          default:
+            r.kind = IncomeKind::InsuranceShortfall;
+            break;
+        }
+        if (e.type == EventType::FundingPaid || e.type == EventType::SettlementPaid ||
+            e.type == EventType::SettlementHaircut)
+          r.market = e.market;
+        if (r.amount == 0) break;  // only cash that moved
+        CX_CHECK(sink_->put_income(r));
+        ++stats_.income;
+        break;
+      }
       case EventType::PriceUpdated: {
         // One row per market and minute: the minute's last index (qty) and mark (price).
         const Timestamp minute = bucket_start(KlineInterval::M1, ts);

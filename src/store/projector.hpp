@@ -39,6 +39,7 @@ struct ProjectorStats {
   std::uint64_t orders = 0;  ///< order rows created (rejected ones included)
   std::uint64_t rejected_orders = 0;
   std::uint64_t trades = 0;
+  std::uint64_t income = 0;     ///< income rows (funding, settlement, penalties, insurance)
   std::uint64_t unmatched = 0;  ///< commands whose placements could not all be matched
   std::uint64_t commits = 0;
 };

@@ -100,6 +100,9 @@ class ReadStore {
   /// PAPER points, most first (ties: lower trader id first), from position offset + 1.
   [[nodiscard]] virtual Result<std::vector<PointsEntry>> leaderboard(std::size_t limit,
                                                                      std::size_t offset) = 0;
+  /// The trader's income (funding, settlement, penalties, insurance), newest first; cursor =
+  /// IncomeRecord::id.
+  [[nodiscard]] virtual Result<Page<IncomeRecord>> income(const IncomeQuery& q) = 0;
   /// A market's price history (one point per minute with a price), oldest first.
   [[nodiscard]] virtual Result<std::vector<PricePoint>> price_history(const PriceQuery& q) = 0;
   /// PAPER traders by realised PnL (PointsEntry::pnl), highest first (ties: lower trader id
@@ -172,6 +175,8 @@ class ProjectionSink {
   [[nodiscard]] virtual Result<void> put_points(const PointsEntry& p) = 0;
   /// Inserts or replaces the price of (market, minute).
   [[nodiscard]] virtual Result<void> put_price(const PricePoint& p) = 0;
+  /// Appends an income row (its id is the store's).
+  [[nodiscard]] virtual Result<void> put_income(const IncomeRecord& r) = 0;
 };
 
 }  // namespace cx::store

@@ -42,4 +42,26 @@ std::optional<OrderStatus> order_status_from(std::string_view s) noexcept {
   return codes::parse(s, OrderStatus::Rejected);
 }
 
+std::string_view to_string(IncomeKind k) noexcept {
+  switch (k) {
+    case IncomeKind::Funding:
+      return "FUNDING";
+    case IncomeKind::Settlement:
+      return "SETTLEMENT";
+    case IncomeKind::SettlementHaircut:
+      return "SETTLEMENT_HAIRCUT";
+    case IncomeKind::LiquidationPenalty:
+      return "LIQUIDATION_PENALTY";
+    case IncomeKind::InsurancePaid:
+      return "INSURANCE_PAID";
+    case IncomeKind::InsuranceShortfall:
+      return "INSURANCE_SHORTFALL";
+  }
+  return "FUNDING";
+}
+
+std::optional<IncomeKind> income_kind_from(std::string_view s) noexcept {
+  return codes::parse(s, IncomeKind::InsuranceShortfall);
+}
+
 }  // namespace cx::store

@@ -284,6 +284,42 @@ struct PriceQuery {
   std::size_t limit = 500;        ///< 1..kMaxPageSize
 };
 
+/// Cash a trader's account received or paid outside trading (docs/read-store.md, "Income"):
+/// FUNDING (a perpetual's payment, < 0: paid), SETTLEMENT (a future's realised PnL or an
+/// option's intrinsic value at expiry), SETTLEMENT_HAIRCUT (taken from a settlement gain, < 0),
+/// LIQUIDATION_PENALTY (< 0), INSURANCE_PAID (the fund covered a deficit, > 0),
+/// INSURANCE_SHORTFALL (a deficit written off beyond the fund, > 0).
+enum class IncomeKind : std::uint8_t {
+  Funding,
+  Settlement,
+  SettlementHaircut,
+  LiquidationPenalty,
+  InsurancePaid,
+  InsuranceShortfall,
+};
+std::string_view to_string(IncomeKind k) noexcept;
+std::optional<IncomeKind> income_kind_from(std::string_view s) noexcept;
+
+struct IncomeRecord {
+  std::uint64_t id = 0;  ///< assigned by the store, increasing
+  SeqNo seq = 0;
+  Timestamp ts = 0;
+  Mode mode = Mode::Paper;
+  TraderId trader = 0;
+  std::optional<MarketId> market;  ///< none for penalties and insurance (account-wide)
+  IncomeKind kind = IncomeKind::Funding;
+  Amount amount = 0;  ///< USDC units, signed: > 0 received
+};
+
+struct IncomeQuery {
+  TraderId trader = 0;
+  Mode mode = Mode::Paper;
+  std::optional<MarketId> market;
+  std::optional<IncomeKind> kind;
+  std::optional<std::uint64_t> before;  ///< cursor: id < before
+  std::size_t limit = 100;
+};
+
 struct KlineQuery {
   MarketId market = 0;
   KlineInterval interval = KlineInterval::M1;

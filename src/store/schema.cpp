@@ -200,9 +200,26 @@ CREATE TABLE price_history (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations{{
+// Version 3: income, the cash a trader received or paid outside trading (funding, settlement,
+// liquidation penalties, insurance), for GET /api/income.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE income (
+  id      INTEGER PRIMARY KEY,
+  seq     INTEGER NOT NULL,
+  ts      INTEGER NOT NULL,
+  mode    TEXT NOT NULL,
+  trader  INTEGER NOT NULL,
+  market  INTEGER,
+  kind    TEXT NOT NULL,
+  amount  INTEGER NOT NULL
+);
+CREATE INDEX income_trader ON income (trader, mode, id DESC);
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "read store: accounts, history, klines, points", kV1},
     {2, "paper_points.pnl (leaderboard by realised PnL), price_history", kV2},
+    {3, "income (funding, settlement, penalties, insurance)", kV3},
 }};
 
 }  // namespace

@@ -327,6 +327,35 @@ Result<Page<FillRecord>> SqliteReadStore::fills(const FillQuery& f) {
   return read_page<FillRecord>(*q, limit, read_fill, [](const FillRecord& x) { return x.id; });
 }
 
+Result<Page<IncomeRecord>> SqliteReadStore::income(const IncomeQuery& iq) {
+  std::string sql =
+      "SELECT id, seq, ts, mode, trader, market, kind, amount FROM income "
+      "WHERE trader = ?1 AND mode = ?2";
+  if (iq.market) sql += " AND market = ?3";
+  if (iq.kind) sql += " AND kind = ?4";
+  if (iq.before) sql += " AND id < ?5";
+  sql += " ORDER BY id DESC LIMIT ?6";
+  CX_TRY(q, db_.query(sql));
+  const std::int64_t limit = clamp_limit(iq.limit);
+  q->bind(1, iq.trader).bind(2, engine::to_string(iq.mode)).bind(6, limit + 1);
+  if (iq.market) q->bind(3, *iq.market);
+  if (iq.kind) q->bind(4, to_string(*iq.kind));
+  if (iq.before) q->bind(5, *iq.before);
+  auto read = [](const Stmt& s) {
+    IncomeRecord r;
+    r.id = s.uint64(0);
+    r.seq = s.uint64(1);
+    r.ts = s.int64(2);
+    r.mode = codes::mode(s.text(3));
+    r.trader = static_cast<TraderId>(s.int64(4));
+    if (!s.is_null(5)) r.market = static_cast<MarketId>(s.int64(5));
+    r.kind = income_kind_from(s.text(6)).value_or(IncomeKind::Funding);
+    r.amount = s.int64(7);
+    return r;
+  };
+  return read_page<IncomeRecord>(*q, limit, read, [](const IncomeRecord& r) { return r.id; });
+}
+
 Result<Page<TradeRecord>> SqliteReadStore::recent_trades(MarketId market, std::size_t limit_in,
                                                          std::optional<std::uint64_t> before) {
   std::string sql(kTradeCols);

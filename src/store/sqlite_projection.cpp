@@ -185,6 +185,15 @@ Result<void> SqliteReadStore::put_points(const PointsEntry& p) {
       .run();
 }
 
+Result<void> SqliteReadStore::put_income(const IncomeRecord& r) {
+  CX_TRY(q, db_.query("INSERT INTO income (seq, ts, mode, trader, market, kind, amount) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  return q
+      ->bind_all(r.seq, r.ts, engine::to_string(r.mode), r.trader, r.market, to_string(r.kind),
+                 r.amount)
+      .run();
+}
+
 Result<void> SqliteReadStore::put_price(const PricePoint& p) {
   CX_TRY(q, db_.query("INSERT OR REPLACE INTO price_history (market, minute, idx, mark, ts) "
                       "VALUES (?, ?, ?, ?, ?)"));

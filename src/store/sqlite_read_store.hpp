@@ -67,6 +67,7 @@ class SqliteReadStore final : public ReadStore, public ProjectionSink {
   Result<std::vector<PointsEntry>> leaderboard(std::size_t limit, std::size_t offset) override;
   Result<std::vector<PointsEntry>> pnl_leaderboard(std::size_t limit, std::size_t offset) override;
   Result<std::vector<PricePoint>> price_history(const PriceQuery& q) override;
+  Result<Page<IncomeRecord>> income(const IncomeQuery& q) override;
   Result<std::optional<PointsEntry>> paper_points(TraderId trader) override;
   Result<std::vector<PointsSnapshot>> points_history(TraderId trader, Timestamp from,
                                                      Timestamp to) override;
@@ -88,6 +89,7 @@ class SqliteReadStore final : public ReadStore, public ProjectionSink {
   Result<void> put_kline(const Kline& k) override;
   Result<void> put_points(const PointsEntry& p) override;
   Result<void> put_price(const PricePoint& p) override;
+  Result<void> put_income(const IncomeRecord& r) override;
 
  private:
   explicit SqliteReadStore(Db db) : db_(std::move(db)) {}

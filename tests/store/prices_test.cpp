@@ -1,5 +1,5 @@
-// Price history (one point per market and minute) and the PAPER leaderboard by realised PnL,
-// through the real exchange and projector.
+// Price history (one point per market and minute), the PAPER leaderboard by realised PnL and
+// the income rows (funding), through the real exchange and projector.
 #include <gtest/gtest.h>
 
 #include "store_fixture.hpp"
@@ -94,6 +94,58 @@ TEST(PnlLeaderboard, RanksByRealisedPnlOfPaperPositions) {
   ASSERT_EQ(page.size(), 1u);
   EXPECT_EQ(page[0].trader, bob);
   EXPECT_EQ(page[0].rank, 3);
+}
+
+TEST(Income, FundingPaymentsAreRowsOfEachTraderNewestFirst) {
+  StoreVenue v;
+  const TraderId alice = v.trader("alice");
+  const TraderId bob = v.trader("bob");
+  MarketSpec s = v.spot_spec("BTC-PERP");
+  s.kind = MarketKind::Perp;
+  const MarketId m = v.create(s);
+  v.run(PriceUpdate{m, 100'00, 100'00});
+  ASSERT_NE(v.place(m, sell(bob, 100'00, 10'0000)), 0u);
+  ASSERT_NE(v.place(m, buy(alice, 100'00, 10'0000)), 0u);  // alice long 10, bob short 10
+  // The mark trades above the index: longs pay shorts, twice.
+  for (int period = 0; period < 2; ++period) {
+    v.run(PriceUpdate{m, 100'00, 100'50});
+    v.run(FundingSample{m});
+    v.run(FundingSettle{m});
+  }
+  IncomeQuery q;
+  q.trader = alice;
+  auto page = ok(v.store->income(q));
+  ASSERT_EQ(page.items.size(), 2u);
+  EXPECT_FALSE(page.next.has_value());
+  EXPECT_GT(page.items[0].id, page.items[1].id);  // newest first
+  Amount sum = 0;
+  for (const IncomeRecord& r : page.items) {
+    EXPECT_EQ(r.kind, IncomeKind::Funding);
+    EXPECT_EQ(r.market, std::optional<MarketId>(m));
+    EXPECT_LT(r.amount, 0);  // paid
+    sum += r.amount;
+  }
+  // The rows add up to what the exchange's position says.
+  const auto& pos = v.x.account(Mode::Paper, alice).positions;
+  ASSERT_EQ(pos.size(), 1u);
+  EXPECT_EQ(sum, pos[0].funding);
+  q.trader = bob;
+  auto received = ok(v.store->income(q));
+  ASSERT_EQ(received.items.size(), 2u);
+  EXPECT_GT(received.items[0].amount, 0);
+  // Pages by cursor, and filters by kind.
+  q.limit = 1;
+  auto first = ok(v.store->income(q));
+  ASSERT_EQ(first.items.size(), 1u);
+  ASSERT_TRUE(first.next.has_value());
+  q.before = first.next;
+  auto second = ok(v.store->income(q));
+  ASSERT_EQ(second.items.size(), 1u);
+  EXPECT_EQ(second.items[0].id, received.items[1].id);
+  q = IncomeQuery{};
+  q.trader = bob;
+  q.kind = IncomeKind::LiquidationPenalty;
+  EXPECT_TRUE(ok(v.store->income(q)).items.empty());
 }
 
 }  // namespace
