@@ -2,6 +2,8 @@
 // positions, trade history, PAPER points. Every call names its mode.
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <functional>
+#include <optional>
 
 #include "api/api.hpp"
 #include "api/http_util.hpp"
@@ -337,50 +339,106 @@ void Api::add_trading_routes(net::Router& r) {
         if (!queued) reply(error_response(503, "UNAVAILABLE", "the engine is busy or stopping"));
       });
 
-  // ---- trade history (own fills) ----
+  // ---- the caller's own history (read store): fills and income ----
+  // Mode, limit, cursor and market are parsed once here; `fetch` reads one page for the
+  // caller's trader and returns its items and the next cursor.
+  struct HistoryPage {
+    json::array items;
+    std::optional<std::uint64_t> next;
+  };
+  using Fetch = std::function<Result<HistoryPage>(store::ReadStore&, TraderId, engine::Mode,
+                                                  std::optional<MarketId>, std::size_t,
+                                                  std::optional<std::uint64_t>)>;
+  auto own_history = [this](std::string field, Fetch fetch) {
+    return [this, field = std::move(field), fetch = std::move(fetch)](const net::Request& req,
+                                                                      net::Reply reply) {
+      auto who = authenticate(req, true);
+      if (!who) return reply(error_response(who.error()));
+      auto mode = mode_of(req);
+      if (!mode) return reply(error_response(mode.error()));
+      auto limit = int_param(req, "limit", 100, 1, static_cast<std::int64_t>(store::kMaxPageSize));
+      if (!limit) return reply(error_response(limit.error()));
+      auto cursor = int_param(req, "cursor", 0, 0, INT64_MAX);
+      if (!cursor) return reply(error_response(cursor.error()));
+      const std::string market(req.query_value("market").value_or(""));
+      read_your_writes();
+      auto page = with_store([&](store::ReadStore& st) -> Result<json::object> {
+        auto tid = st.trader_id(who->user_id);
+        if (!tid) return std::unexpected(tid.error());
+        if (!*tid) return json::object{{field, json::array{}}, {"next", nullptr}};
+        std::optional<MarketId> market_id;
+        if (!market.empty()) {
+          auto m = st.market_by_symbol(*mode, market);
+          if (!m) return std::unexpected(m.error());
+          if (!*m) return fail(ErrorCode::NotFound, "no market " + market);
+          market_id = (*m)->id;
+        }
+        std::optional<std::uint64_t> before;
+        if (*cursor > 0) before = static_cast<std::uint64_t>(*cursor);
+        auto p = fetch(st, **tid, *mode, market_id, static_cast<std::size_t>(*limit), before);
+        if (!p) return std::unexpected(p.error());
+        json::object out{{field, std::move(p->items)}};
+        if (p->next) {
+          out["next"] = *p->next;
+        } else {
+          out["next"] = nullptr;
+        }
+        return out;
+      });
+      if (!page) return reply(error_response(page.error()));
+      reply(json_response(*page));
+    };
+  };
+
   r.add_async(net::Method::Get, "/api/trades/history",
-              [this](const net::Request& req, net::Reply reply) {
-                auto who = authenticate(req, true);
-                if (!who) return reply(error_response(who.error()));
-                auto mode = mode_of(req);
-                if (!mode) return reply(error_response(mode.error()));
-                auto limit =
-                    int_param(req, "limit", 100, 1, static_cast<std::int64_t>(store::kMaxPageSize));
-                if (!limit) return reply(error_response(limit.error()));
-                auto cursor = int_param(req, "cursor", 0, 0, INT64_MAX);
-                if (!cursor) return reply(error_response(cursor.error()));
-                const std::string market(req.query_value("market").value_or(""));
-                read_your_writes();
-                auto page = with_store([&](store::ReadStore& st) -> Result<json::object> {
-                  store::FillQuery q;
-                  q.mode = *mode;
-                  q.limit = static_cast<std::size_t>(*limit);
-                  if (*cursor > 0) q.before = static_cast<std::uint64_t>(*cursor);
-                  auto tid = st.trader_id(who->user_id);
-                  if (!tid) return std::unexpected(tid.error());
-                  if (!*tid) return json::object{{"fills", json::array{}}, {"next", nullptr}};
-                  q.trader = **tid;
-                  if (!market.empty()) {
-                    auto m = st.market_by_symbol(q.mode, market);
-                    if (!m) return std::unexpected(m.error());
-                    if (!*m) return fail(ErrorCode::NotFound, "no market " + market);
-                    q.market = (*m)->id;
-                  }
-                  auto p = st.fills(q);
-                  if (!p) return std::unexpected(p.error());
-                  json::array items;
-                  for (const auto& f : p->items) items.push_back(fill_record_json(f));
-                  json::object out{{"fills", std::move(items)}};
-                  if (p->next) {
-                    out["next"] = *p->next;
-                  } else {
-                    out["next"] = nullptr;
-                  }
-                  return out;
-                });
-                if (!page) return reply(error_response(page.error()));
-                reply(json_response(*page));
-              });
+              own_history("fills",
+                          [](store::ReadStore& st, TraderId t, engine::Mode mode,
+                             std::optional<MarketId> market, std::size_t limit,
+                             std::optional<std::uint64_t> before) -> Result<HistoryPage> {
+                            store::FillQuery q;
+                            q.trader = t;
+                            q.mode = mode;
+                            q.market = market;
+                            q.limit = limit;
+                            q.before = before;
+                            auto p = st.fills(q);
+                            if (!p) return std::unexpected(p.error());
+                            HistoryPage out{{}, p->next};
+                            for (const auto& f : p->items) out.items.push_back(fill_record_json(f));
+                            return out;
+                          }));
+
+  // Funding, settlement, penalties and insurance: the cash that moved outside trading.
+  r.add_async(
+      net::Method::Get, "/api/income",
+      [this, own_history](const net::Request& req, net::Reply reply) {
+        std::optional<store::IncomeKind> kind;
+        if (auto k = req.query_value("kind")) {
+          kind = store::income_kind_from(*k);
+          if (!kind)
+            return reply(error_response(
+                Error{ErrorCode::InvalidArgument,
+                      "kind must be FUNDING, SETTLEMENT, SETTLEMENT_HAIRCUT, LIQUIDATION_PENALTY, "
+                      "INSURANCE_PAID or INSURANCE_SHORTFALL"}));
+        }
+        own_history("income",
+                    [kind](store::ReadStore& st, TraderId t, engine::Mode mode,
+                           std::optional<MarketId> market, std::size_t limit,
+                           std::optional<std::uint64_t> before) -> Result<HistoryPage> {
+                      store::IncomeQuery q;
+                      q.trader = t;
+                      q.mode = mode;
+                      q.market = market;
+                      q.kind = kind;
+                      q.limit = limit;
+                      q.before = before;
+                      auto p = st.income(q);
+                      if (!p) return std::unexpected(p.error());
+                      HistoryPage out{{}, p->next};
+                      for (const auto& i : p->items) out.items.push_back(income_record_json(i));
+                      return out;
+                    })(req, std::move(reply));
+      });
 
   // ---- PAPER points (public, like the leaderboard) ----
   r.get("/api/trades/{traderId}/paper-points", [this](const net::Request& req) {

@@ -90,6 +90,22 @@ json::object fill_record_json(const store::FillRecord& f) {
                       {"cursor", f.id}};
 }
 
+json::object income_record_json(const store::IncomeRecord& r) {
+  json::object j{{"id", id_text(r.id)},
+                 {"ts", r.ts},
+                 {"mode", mode_name(r.mode)},
+                 {"kind", store::to_string(r.kind)},
+                 {"asset", engine::kAssets[engine::kUSDC].symbol},
+                 {"amount", dec(r.amount, engine::kAssets[engine::kUSDC].scale)},
+                 {"cursor", r.id}};
+  if (r.market) {
+    j["market"] = r.symbol;
+  } else {
+    j["market"] = nullptr;
+  }
+  return j;
+}
+
 json::object trade_record_json(const store::TradeRecord& t) {
   return json::object{{"id", id_text(t.id)},
                       {"ts", t.ts},

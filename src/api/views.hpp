@@ -22,6 +22,7 @@ std::optional<net::Response> rejection_response(const CommandResult& r);
 
 boost::json::object order_record_json(const store::OrderRecord& o);
 boost::json::object fill_record_json(const store::FillRecord& f);
+boost::json::object income_record_json(const store::IncomeRecord& r);
 boost::json::object trade_record_json(const store::TradeRecord& t);
 boost::json::object kline_json(const store::Kline& k, int price_scale, int qty_scale,
                                int quote_scale);

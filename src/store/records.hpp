@@ -308,7 +308,8 @@ struct IncomeRecord {
   TraderId trader = 0;
   std::optional<MarketId> market;  ///< none for penalties and insurance (account-wide)
   IncomeKind kind = IncomeKind::Funding;
-  Amount amount = 0;  ///< USDC units, signed: > 0 received
+  Amount amount = 0;   ///< USDC units, signed: > 0 received
+  std::string symbol;  ///< the market's, "" without one (read back only)
 };
 
 struct IncomeQuery {

@@ -329,12 +329,13 @@ Result<Page<FillRecord>> SqliteReadStore::fills(const FillQuery& f) {
 
 Result<Page<IncomeRecord>> SqliteReadStore::income(const IncomeQuery& iq) {
   std::string sql =
-      "SELECT id, seq, ts, mode, trader, market, kind, amount FROM income "
-      "WHERE trader = ?1 AND mode = ?2";
-  if (iq.market) sql += " AND market = ?3";
-  if (iq.kind) sql += " AND kind = ?4";
-  if (iq.before) sql += " AND id < ?5";
-  sql += " ORDER BY id DESC LIMIT ?6";
+      "SELECT i.id, i.seq, i.ts, i.mode, i.trader, i.market, i.kind, i.amount, "
+      "COALESCE(mk.symbol, '') FROM income i LEFT JOIN markets mk ON mk.id = i.market "
+      "WHERE i.trader = ?1 AND i.mode = ?2";
+  if (iq.market) sql += " AND i.market = ?3";
+  if (iq.kind) sql += " AND i.kind = ?4";
+  if (iq.before) sql += " AND i.id < ?5";
+  sql += " ORDER BY i.id DESC LIMIT ?6";
   CX_TRY(q, db_.query(sql));
   const std::int64_t limit = clamp_limit(iq.limit);
   q->bind(1, iq.trader).bind(2, engine::to_string(iq.mode)).bind(6, limit + 1);
@@ -351,6 +352,7 @@ Result<Page<IncomeRecord>> SqliteReadStore::income(const IncomeQuery& iq) {
     if (!s.is_null(5)) r.market = static_cast<MarketId>(s.int64(5));
     r.kind = income_kind_from(s.text(6)).value_or(IncomeKind::Funding);
     r.amount = s.int64(7);
+    r.symbol = s.text(8);
     return r;
   };
   return read_page<IncomeRecord>(*q, limit, read, [](const IncomeRecord& r) { return r.id; });

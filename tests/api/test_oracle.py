@@ -201,6 +201,20 @@ class OracleSources(ServerTestCase):
         self.assertLess(units(msg["data"]["amount"]), 0, msg)  # the long pays
         self.assertLessEqual(units(paid["funding"]), units(msg["data"]["amount"]))
         ws.close()
+        # ... and it is in the long's income history.
+        def income():
+            rows = self.ok("GET", "/api/income?mode=PAPER&kind=FUNDING",
+                           key=long_.trader_ak)["income"]
+            return rows or None
+        rows = wait_until(income, 10, "a funding row in /api/income")
+        for row in rows:
+            self.assertEqual((row["kind"], row["market"], row["asset"]),
+                             ("FUNDING", "FND-PERP", "USDC"), row)
+            self.assertLess(units(row["amount"]), 0, row)
+        self.assertEqual(rows[-1]["amount"], msg["data"]["amount"])  # oldest first payment
+        st, body = self.http("GET", "/api/income?mode=PAPER&kind=BONUS", key=long_.trader_ak)
+        self.assertEqual(st, 400, body)
+        self.assertEqual(self.http("GET", "/api/income?mode=PAPER")[0], 401)
         # The long closes at a profit, the short at a loss.
         st, body = self.place(short, "FND-PERP", "BUY", "61000.00", "0.1000")
         self.assertEqual(st, 201, body)

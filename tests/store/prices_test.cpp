@@ -122,6 +122,7 @@ TEST(Income, FundingPaymentsAreRowsOfEachTraderNewestFirst) {
   for (const IncomeRecord& r : page.items) {
     EXPECT_EQ(r.kind, IncomeKind::Funding);
     EXPECT_EQ(r.market, std::optional<MarketId>(m));
+    EXPECT_EQ(r.symbol, "BTC-PERP");
     EXPECT_LT(r.amount, 0);  // paid
     sum += r.amount;
   }
