@@ -390,55 +390,52 @@ void Api::add_trading_routes(net::Router& r) {
     };
   };
 
+  // A Fetch from a store query of that shape (trader, mode, market, limit, before), the store
+  // call that reads it and the item's JSON view.
+  auto fetch_page = [](auto query, auto read, auto to_json) -> Fetch {
+    return [=](store::ReadStore& st, TraderId t, engine::Mode mode, std::optional<MarketId> market,
+               std::size_t limit, std::optional<std::uint64_t> before) -> Result<HistoryPage> {
+      auto q = query;
+      q.trader = t;
+      q.mode = mode;
+      q.market = market;
+      q.limit = limit;
+      q.before = before;
+      auto p = read(st, q);
+      if (!p) return std::unexpected(p.error());
+      HistoryPage out{{}, p->next};
+      for (const auto& item : p->items) out.items.push_back(to_json(item));
+      return out;
+    };
+  };
+
   r.add_async(net::Method::Get, "/api/trades/history",
-              own_history("fills",
-                          [](store::ReadStore& st, TraderId t, engine::Mode mode,
-                             std::optional<MarketId> market, std::size_t limit,
-                             std::optional<std::uint64_t> before) -> Result<HistoryPage> {
-                            store::FillQuery q;
-                            q.trader = t;
-                            q.mode = mode;
-                            q.market = market;
-                            q.limit = limit;
-                            q.before = before;
-                            auto p = st.fills(q);
-                            if (!p) return std::unexpected(p.error());
-                            HistoryPage out{{}, p->next};
-                            for (const auto& f : p->items) out.items.push_back(fill_record_json(f));
-                            return out;
-                          }));
+              own_history("fills", fetch_page(
+                                       store::FillQuery{},
+                                       [](store::ReadStore& st, const store::FillQuery& q) {
+                                         return st.fills(q);
+                                       },
+                                       fill_record_json)));
 
   // Funding, settlement, penalties and insurance: the cash that moved outside trading.
-  r.add_async(
-      net::Method::Get, "/api/income",
-      [this, own_history](const net::Request& req, net::Reply reply) {
-        std::optional<store::IncomeKind> kind;
-        if (auto k = req.query_value("kind")) {
-          kind = store::income_kind_from(*k);
-          if (!kind)
-            return reply(error_response(
-                Error{ErrorCode::InvalidArgument,
-                      "kind must be FUNDING, SETTLEMENT, SETTLEMENT_HAIRCUT, LIQUIDATION_PENALTY, "
-                      "INSURANCE_PAID or INSURANCE_SHORTFALL"}));
-        }
-        own_history("income",
-                    [kind](store::ReadStore& st, TraderId t, engine::Mode mode,
-                           std::optional<MarketId> market, std::size_t limit,
-                           std::optional<std::uint64_t> before) -> Result<HistoryPage> {
-                      store::IncomeQuery q;
-                      q.trader = t;
-                      q.mode = mode;
-                      q.market = market;
-                      q.kind = kind;
-                      q.limit = limit;
-                      q.before = before;
-                      auto p = st.income(q);
-                      if (!p) return std::unexpected(p.error());
-                      HistoryPage out{{}, p->next};
-                      for (const auto& i : p->items) out.items.push_back(income_record_json(i));
-                      return out;
-                    })(req, std::move(reply));
-      });
+  r.add_async(net::Method::Get, "/api/income",
+              [own_history, fetch_page](const net::Request& req, net::Reply reply) {
+                store::IncomeQuery query;
+                if (auto k = req.query_value("kind")) {
+                  query.kind = store::income_kind_from(*k);
+                  if (!query.kind)
+                    return reply(error_response(
+                        Error{ErrorCode::InvalidArgument,
+                              "kind must be FUNDING, SETTLEMENT, SETTLEMENT_HAIRCUT, "
+                              "LIQUIDATION_PENALTY, INSURANCE_PAID or INSURANCE_SHORTFALL"}));
+                }
+                own_history("income", fetch_page(
+                                          query,
+                                          [](store::ReadStore& st, const store::IncomeQuery& q) {
+                                            return st.income(q);
+                                          },
+                                          income_record_json))(req, std::move(reply));
+              });
 
   // ---- PAPER points (public, like the leaderboard) ----
   r.get("/api/trades/{traderId}/paper-points", [this](const net::Request& req) {
