@@ -167,8 +167,9 @@ void fanout() {
   const long rate = env_or("CX_BENCH_TRADES_PER_S", 5000);
   const long seconds = env_or("CX_BENCH_SECONDS", 5);
   const std::string flush = "CX_WS_FLUSH_MS=" + std::to_string(env_or("CX_BENCH_WS_FLUSH_MS", 20));
+  // No oracle here: with a price age limit the perpetual would refuse every order as stale.
   ServerProcess srv(cxmpute_binary(),
-                    {"CX_RATE_KEY_BURST=0", "CX_RATE_IP_BURST=0",
+                    {"CX_RATE_KEY_BURST=0", "CX_RATE_IP_BURST=0", "CX_ORACLE_MAX_AGE_MS=0",
                      "CX_ADMIN_EMAILS=admin@bench.local", "CX_MAX_CONNECTIONS=100000", flush});
   const auto admin = srv.login("admin@bench.local");
   const auto maker = srv.login("maker@bench.local");
