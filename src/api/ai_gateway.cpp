@@ -215,14 +215,19 @@ void AiGateway::stop() {
 }
 
 void AiGateway::housekeeping() {
+  // One round every kHousekeepingPeriod, never sooner: the queue's drain() could wake at each
+  // push, which at thousands of requests a second meant a wake-up, a statistics update and a
+  // SQLite transaction per request or two, competing with the request path for the cores.
+  constexpr auto kHousekeepingPeriod = std::chrono::milliseconds(200);
   std::unique_lock lk(run_mutex_);
   while (running_) {
     lk.unlock();
     registry_.tick();
-    auto records = queue_.drain(4096, std::chrono::milliseconds(200));
+    auto records = queue_.drain(1 << 16, std::chrono::milliseconds(0));
     if (!records.empty()) stats_.add(records);
     persist(records);
     lk.lock();
+    run_cv_.wait_for(lk, kHousekeepingPeriod, [this] { return !running_; });
   }
   lk.unlock();
   auto rest = queue_.drain(1 << 20, std::chrono::milliseconds(0));
