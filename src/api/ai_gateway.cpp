@@ -160,11 +160,11 @@ AiGateway::AiGateway(AiGatewayOptions options)
                                                   : gateway::Clock(gateway::system_now_ms)),
       ledger_(options_.ledger),
       queue_(65'536),
-      client_([&] {
+      client_(std::make_shared<net::HttpClient>([&] {
         net::ClientOptions co;
         co.threads = options_.client_threads;
         return co;
-      }()) {
+      }())) {
   for (const auto& row : options_.prices) prices_.set(row.service, row.model, row.price);
   if (options_.db_path.empty()) return;
   auto st = GatewayStore::open(options_.db_path);
@@ -197,6 +197,10 @@ std::int64_t AiGateway::now() const {
       .count();
 }
 
+void AiGateway::use_client(std::shared_ptr<net::HttpClient> client) {
+  if (client) client_ = std::move(client);
+}
+
 void AiGateway::start() {
   std::lock_guard lk(run_mutex_);
   if (running_) return;
@@ -215,14 +219,19 @@ void AiGateway::stop() {
 }
 
 void AiGateway::housekeeping() {
+  // One round every kHousekeepingPeriod, never sooner: the queue's drain() could wake at each
+  // push, which at thousands of requests a second meant a wake-up, a statistics update and a
+  // SQLite transaction per request or two, competing with the request path for the cores.
+  constexpr auto kHousekeepingPeriod = std::chrono::milliseconds(200);
   std::unique_lock lk(run_mutex_);
   while (running_) {
     lk.unlock();
     registry_.tick();
-    auto records = queue_.drain(4096, std::chrono::milliseconds(200));
+    auto records = queue_.drain(1 << 16, std::chrono::milliseconds(0));
     if (!records.empty()) stats_.add(records);
     persist(records);
     lk.lock();
+    run_cv_.wait_for(lk, kHousekeepingPeriod, [this] { return !running_; });
   }
   lk.unlock();
   auto rest = queue_.drain(1 << 20, std::chrono::milliseconds(0));
@@ -444,7 +453,7 @@ void AiGateway::forward_buffered(const std::shared_ptr<Call>& call) {
   const auto& lease = *call->lease;
   auto rq = node_request(lease.endpoint(), call->service, secret_of(lease.node_id()),
                          call->request_id, call->body, options_.first_byte_timeout_ms);
-  client_.request(std::move(rq), [this, call](net::ClientResult r) {
+  client_->request(std::move(rq), [this, call](net::ClientResult r) {
     if (!r.ok()) {
       return retry_or_fail(call, openai_error(502, "the node failed: " + r.error.message,
                                               "server_error", "upstream_failed"));
@@ -619,7 +628,7 @@ void AiGateway::forward_streamed(const std::shared_ptr<Call>& call) {
     w.finish();
     meter(*call, u, 200, !complete);
   };
-  auto up = client_.stream(std::move(rq), std::move(cb));
+  auto up = client_->stream(std::move(rq), std::move(cb));
   std::lock_guard lk(call->mutex);
   call->upstream = std::move(up);
 }
@@ -768,7 +777,7 @@ void AiGateway::register_node(std::string provider_id, const net::Request& req, 
   rq.headers.emplace_back("x-cx-nonce", nonce);
   rq.timeout = std::chrono::milliseconds(options_.verify_timeout_ms);
   const std::string node_id = *id;
-  client_.request(
+  client_->request(
       std::move(rq), [this, node_id, provider_id, nonce, spec, reply](net::ClientResult r) {
         std::string why;
         if (!r.ok()) {

@@ -7,8 +7,8 @@
 /// the first byte), meters usage and settles credits, and keeps the records off the request path.
 ///
 /// Threading: the handlers run on the server's I/O threads and never block; upstream calls run
-/// on the HTTP client's own threads; a housekeeping thread ticks node health and drains usage
-/// records into the statistics.
+/// on the HTTP client's threads (the server's own when wired with use_client); a housekeeping
+/// thread ticks node health and drains usage records into the statistics.
 
 #include <atomic>
 #include <condition_variable>
@@ -76,6 +76,11 @@ class AiGateway {
   AiGateway(const AiGateway&) = delete;
   AiGateway& operator=(const AiGateway&) = delete;
 
+  /// Sends upstream calls through `client` instead of the gateway's own (which is then
+  /// destroyed): the server's, so that a request and its upstream call stay on the server's
+  /// I/O threads (net::HttpServer::client()). Call before the first request.
+  void use_client(std::shared_ptr<net::HttpClient> client);
+
   /// Starts the housekeeping thread; stop() ends it (idempotent; also on destruction).
   void start();
   void stop();
@@ -121,7 +126,7 @@ class AiGateway {
   gateway::Ledger ledger_;
   gateway::UsageQueue queue_;
   gateway::UsageStats stats_;
-  net::HttpClient client_;
+  std::shared_ptr<net::HttpClient> client_;
 
   mutable std::shared_mutex secrets_mutex_;
   std::unordered_map<std::string, std::string> secrets_;  ///< node id -> its bearer secret

@@ -364,7 +364,7 @@ std::vector<Setter> setters() {
   v.push_back(int_setter<std::int64_t>("gateway.default_max_tokens", "CX_GATEWAY_DEFAULT_MAX_TOKENS",
                                        "", &Config::gateway_default_max_tokens, 1, 10'000'000));
   v.push_back(int_setter<unsigned>("gateway.client_threads", "CX_GATEWAY_CLIENT_THREADS", "",
-                                   &Config::gateway_client_threads, 1, 64));
+                                   &Config::gateway_client_threads, 0, 64));
   {
     Setter s{"gateway.prices", "CX_GATEWAY_PRICES", "", {}, {}};
     s.from_text = [](Config&, std::string_view) -> Result<void> {

@@ -72,7 +72,8 @@ struct Config {
   std::int64_t gateway_remove_after_ms = 24LL * 3600'000;
   std::int64_t gateway_verify_timeout_ms = 5'000;
   std::int64_t gateway_default_max_tokens = 1'024;
-  unsigned gateway_client_threads = 1;
+  /// 0: node calls run on the server's I/O threads; else the client's own threads.
+  unsigned gateway_client_threads = 0;
   /// [[gateway.prices]] rows: service, model ("*" for the service's default), prices in credits.
   struct Price {
     std::string service;

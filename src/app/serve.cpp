@@ -263,6 +263,10 @@ int run_serve(const std::vector<std::string>& args) {
   so.ws.idle_timeout = std::chrono::milliseconds(30'000);
   so.log = [](std::string_view m) { spdlog::warn("http: {}", m); };
   net::HttpServer server(so, api.router(), api.ws_handlers());
+  // Upstream calls to provider nodes run on the server's I/O threads (no hand-off to a client
+  // thread and back per request; the server shuts the client down in stop()), unless
+  // gateway.client_threads asks for threads of their own.
+  if (c.gateway_client_threads == 0) gateway.use_client(server.client());
   if (auto r = server.start(); !r) {
     spdlog::error("cannot listen: {}", r.error().message);
     if (demo) demo->stop();

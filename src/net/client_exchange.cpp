@@ -4,6 +4,8 @@
 #include <array>
 #include <limits>
 
+#include "net/io_thread.hpp"
+
 namespace cx::net::detail {
 
 namespace {
@@ -26,10 +28,29 @@ std::string with_error(std::string_view what, const beast::error_code& ec) {
 
 // --- ClientCore -----------------------------------------------------------------------------
 
-ClientCore::ClientCore(ClientOptions o, asio::io_context& io)
-    : options(std::move(o)),
-      ioc(io),
-      pool(options.max_idle_connections_per_host, options.idle_timeout) {}
+ClientCore::ClientCore(ClientOptions o, const std::vector<asio::io_context*>& iocs)
+    : options(std::move(o)) {
+  slots.reserve(iocs.size());
+  for (asio::io_context* ioc : iocs) {
+    slots.push_back(Slot{ioc, std::make_unique<ClientPool>(options.max_idle_connections_per_host,
+                                                           options.idle_timeout)});
+  }
+}
+
+ClientCore::Slot& ClientCore::pick_slot() noexcept {
+  if (asio::io_context* mine = this_thread_io()) {
+    for (Slot& s : slots) {
+      if (s.ioc == mine) return s;
+    }
+  }
+  return slots[next_slot_.fetch_add(1, std::memory_order_relaxed) % slots.size()];
+}
+
+std::size_t ClientCore::idle_count() const {
+  std::size_t n = 0;
+  for (const Slot& s : slots) n += s.pool->idle_count();
+  return n;
+}
 
 bool ClientCore::add(std::uint64_t id, std::weak_ptr<ClientExchange> exchange) {
   const std::lock_guard lock(mutex_);
@@ -85,20 +106,22 @@ ClientExchange::ClientExchange(std::shared_ptr<ClientCore> core, PreparedRequest
                                std::function<void(ClientResult)> done)
     : core_(std::move(core)),
       id_(core_->next_id()),
+      slot_(core_->pick_slot()),
       req_(std::move(req)),
       streaming_(false),
       done_(std::move(done)),
-      strand_(asio::make_strand(core_->ioc)),
+      strand_(asio::make_strand(*slot_.ioc)),
       timer_(strand_) {}
 
 ClientExchange::ClientExchange(std::shared_ptr<ClientCore> core, PreparedRequest req,
                                StreamCallbacks callbacks)
     : core_(std::move(core)),
       id_(core_->next_id()),
+      slot_(core_->pick_slot()),
       req_(std::move(req)),
       streaming_(true),
       callbacks_(std::move(callbacks)),
-      strand_(asio::make_strand(core_->ioc)),
+      strand_(asio::make_strand(*slot_.ioc)),
       timer_(strand_) {}
 
 ClientExchange::~ClientExchange() {
@@ -106,7 +129,9 @@ ClientExchange::~ClientExchange() {
 }
 
 void ClientExchange::start() {
-  asio::post(strand_, [self = shared_from_this()] { self->run(); });
+  // On a thread that runs the io_context (a server handler, when the client shares the
+  // server's threads), the exchange starts here and now: no hand-off to another thread.
+  asio::dispatch(strand_, [self = shared_from_this()] { self->run(); });
 }
 
 void ClientExchange::cancel() {
@@ -121,9 +146,24 @@ void ClientExchange::abort(ClientErrc code, std::string message) {
   });
 }
 
-void ClientExchange::refuse() {
-  phase_ = Phase::Idle;  // never started: fail() below delivers once
-  fail(ClientErrc::Shutdown, "the client is shutting down");
+std::function<void()> ClientExchange::take_refusal() {
+  ClientError e{ClientErrc::Shutdown, true, false, "the client is shutting down"};
+  if (streaming_) {
+    return [on_done = std::move(callbacks_.on_done), e = std::move(e)] {
+      try {
+        if (on_done) on_done(e);
+      } catch (...) {  // as deliver(): a throwing completion is contained
+      }
+    };
+  }
+  return [done = std::move(done_), e = std::move(e)]() mutable {
+    ClientResult r;
+    r.error = std::move(e);
+    try {
+      if (done) done(std::move(r));
+    } catch (...) {
+    }
+  };
 }
 
 void ClientExchange::run() {
@@ -135,7 +175,7 @@ void ClientExchange::run() {
   core_->requests.fetch_add(1, std::memory_order_relaxed);
   const auto now = Clock::now();
   deadline_ = now + req_.timeout;
-  conn_ = core_->pool.checkout(req_.key);
+  conn_ = slot_.pool->checkout(req_.key);
   if (!conn_) {
     connect_fresh();
     return;
@@ -151,7 +191,7 @@ void ClientExchange::connect_fresh() {
   reused_ = false;
   connect_deadline_ = Clock::now() + core_->options.connect_timeout;
   arm_timer();
-  conn_ = std::make_unique<ClientConn>(core_->ioc);
+  conn_ = std::make_unique<ClientConn>(*slot_.ioc);
   beast::error_code ec;
   const auto address = asio::ip::make_address(req_.host, ec);
   if (!ec) {
@@ -470,7 +510,7 @@ void ClientExchange::release(bool reuse) {
   parser_.reset();
   if (conn_) {
     if (reuse) {
-      core_->pool.checkin(req_.key, std::move(conn_));
+      slot_.pool->checkin(req_.key, std::move(conn_));
     } else {
       beast::error_code ignored;
       conn_->socket.close(ignored);

@@ -46,11 +46,20 @@ class ClientExchange;
 
 /// Shared by HttpClient and its exchanges.
 struct ClientCore {
-  ClientCore(ClientOptions o, asio::io_context& io);
+  ClientCore(ClientOptions o, const std::vector<asio::io_context*>& iocs);
+
+  /// An io_context (run by one thread) and the idle connections made on it: an exchange and
+  /// its connection always belong to the same one, so their I/O completes on one thread.
+  struct Slot {
+    asio::io_context* ioc;
+    std::unique_ptr<ClientPool> pool;
+  };
 
   const ClientOptions options;
-  asio::io_context& ioc;
-  ClientPool pool;
+  std::vector<Slot> slots;
+  /// The calling thread's slot when it runs one of ours, else the next in turn.
+  Slot& pick_slot() noexcept;
+  std::size_t idle_count() const;
   const std::shared_ptr<ClientLiveness> liveness = std::make_shared<ClientLiveness>();
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> requests{0}, connections_opened{0}, connections_reused{0}, retries{0};
@@ -70,6 +79,7 @@ struct ClientCore {
   std::condition_variable cv_;
   std::unordered_map<std::uint64_t, std::weak_ptr<ClientExchange>> live_;
   std::atomic<std::uint64_t> next_id_{1};
+  std::atomic<std::size_t> next_slot_{0};
 };
 
 /// A request checked and serialized on the caller's thread.
@@ -129,13 +139,15 @@ class ClientExchange final : public std::enable_shared_from_this<ClientExchange>
 
   std::uint64_t id() const noexcept { return id_; }
 
-  /// Any thread: posts the exchange's start onto its strand.
+  /// Any thread: starts the exchange on its strand, at once when the caller runs the
+  /// io_context (then it may even complete before start() returns), else by a post.
   void start();
   /// Any thread: ends the exchange with `code` unless it has completed. cancel() counts once.
   void cancel();
   void abort(ClientErrc code, std::string message);
-  /// Completes at once, on the caller's thread, with Shutdown (the exchange never started).
-  void refuse();
+  /// For an exchange that will never start (the client is shutting down): takes its
+  /// completion out, as a function that reports Shutdown and touches nothing of the exchange.
+  std::function<void()> take_refusal();
 
   // From ExchangeBody, inside parser_->put() on the strand.
   bool body_init(std::optional<std::uint64_t> length);
@@ -172,6 +184,7 @@ class ClientExchange final : public std::enable_shared_from_this<ClientExchange>
 
   const std::shared_ptr<ClientCore> core_;
   const std::uint64_t id_;
+  ClientCore::Slot& slot_;  ///< the io_context and pool the exchange works on
   PreparedRequest req_;
   const bool streaming_;
   std::function<void(ClientResult)> done_;

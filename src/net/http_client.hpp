@@ -1,10 +1,14 @@
 #pragma once
 /// Asynchronous HTTP/1.1 client (plain http://) with keep-alive pooling: docs/http-client.md.
 ///
-/// The client owns an io_context run by ClientOptions::threads threads. request() and stream()
-/// may be called from any thread; each exchange runs on a strand of its own, so its callbacks
-/// are serial, and they always run on the client's threads (except a request made while the
-/// client is being destroyed, which completes at once on the caller's thread with Shutdown).
+/// The client runs on an io_context: its own, run by ClientOptions::threads threads, or one it
+/// is given (an HttpServer's: HttpServer::client()), so that a handler's upstream call and its
+/// reply stay on the server's threads. request() and stream() may be called from any thread;
+/// each exchange runs on a strand of its own, so its callbacks are serial, and they run on the
+/// io_context's threads. Called on one of those threads, an exchange starts at once, without a
+/// hand-off, and its callback may run before request() returns (an invalid request, say). A
+/// request made after shutdown() (or during destruction) completes at once on the caller's
+/// thread with Shutdown.
 
 #include <chrono>
 #include <cstddef>
@@ -14,13 +18,20 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/http_types.hpp"
+
+namespace boost::asio {
+class io_context;  // declared only: this header includes no Asio
+}  // namespace boost::asio
 
 namespace cx::net {
 
 struct ClientOptions {
-  unsigned threads = 1;  ///< at least 1
+  /// Own threads (at least 1), sharing one io_context; ignored when the client runs on given
+  /// io_contexts.
+  unsigned threads = 1;
   /// Name resolution and TCP connect, per attempt (also bounded by the request's timeout).
   std::chrono::milliseconds connect_timeout{2'000};
   /// Idle keep-alive connections kept per host:port; more are closed on return.
@@ -139,11 +150,23 @@ struct ClientStats {
 
 class HttpClient {
  public:
+  /// With an io_context and threads of its own.
   explicit HttpClient(ClientOptions options = {});
-  /// Cancels what is outstanding: callbacks not yet run complete with Shutdown (on the client's
-  /// threads, waited for up to 2 s), then the threads are joined. Must not be called from one of
-  /// the client's own callbacks.
+  /// On `iocs` (at least one; each should be run by one thread), which the caller runs. An
+  /// exchange started on a thread that runs one of them stays on it; others take them in turn.
+  /// shutdown() must be called while they still run and before they are destroyed (HttpServer
+  /// does this for its client() in stop()); after that the client holds nothing of them and may
+  /// outlive them. Throws std::invalid_argument for an empty list or a null.
+  HttpClient(ClientOptions options, std::vector<boost::asio::io_context*> iocs);
+  /// shutdown(), then the own threads (if any) are joined.
   ~HttpClient();
+
+  /// Cancels what is outstanding: callbacks not yet run complete with Shutdown (on the
+  /// io_context's threads, waited for up to 2 s), idle connections close, and later requests
+  /// complete at once with Shutdown. Idempotent. Must not be called from one of the client's
+  /// own callbacks (nor from a thread of its io_context).
+  void shutdown();
+
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 

@@ -1,11 +1,13 @@
 #include "net/http_server.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <random>
 #include <thread>
 
 #include "net/http_session.hpp"
+#include "net/io_thread.hpp"
 #include "net/server_core.hpp"
 
 namespace cx::net {
@@ -87,7 +89,13 @@ using namespace detail;
 struct HttpServer::Impl {
   // Declared first, destroyed last: sessions destroyed with the io_context still use it.
   ServerCore core;
-  std::optional<asio::io_context> ioc;
+  /// One io_context per I/O thread: a connection stays on the thread that accepted it for its
+  /// whole life (and so do the client exchanges its handler starts), so the work of one request
+  /// never wakes another thread.
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::size_t next_io = 0;             ///< round-robin of accepted connections (acceptor strand)
+  std::shared_ptr<HttpClient> client;  ///< on iocs: see HttpServer::client()
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::steady_timer> accept_retry;
   std::vector<std::thread> threads;
@@ -99,11 +107,32 @@ struct HttpServer::Impl {
 
   ~Impl() {
     stop();
+    if (client && !started) shutdown_idle_client();
     accept_retry.reset();
     acceptor.reset();
-    ioc.reset();  // destroys handlers never run, and the sessions they held
+    work.clear();
+    iocs.clear();  // destroys handlers never run, and the sessions they held
   }
 
+  /// The io_contexts, created by the first call.
+  const std::vector<std::unique_ptr<asio::io_context>>& io() {
+    if (iocs.empty()) {
+      const unsigned n = std::max(1u, core.options.io_threads);
+      for (unsigned i = 0; i < n; ++i) {
+        iocs.push_back(std::make_unique<asio::io_context>(1));
+        work.push_back(asio::make_work_guard(*iocs.back()));
+      }
+    }
+    return iocs;
+  }
+  /// The client of a server that never ran: its shutdown needs the io_contexts run meanwhile.
+  void shutdown_idle_client() {
+    std::vector<std::thread> runners;
+    for (auto& ioc : iocs) runners.emplace_back([&ioc] { ioc->run(); });
+    client->shutdown();
+    for (auto& ioc : iocs) ioc->stop();
+    for (auto& t : runners) t.join();
+  }
   Result<void> start();
   void accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
@@ -120,8 +149,7 @@ Result<void> HttpServer::Impl::start() {
   beast::error_code ec;
   const auto address = asio::ip::make_address(o.address, ec);
   if (ec) return fail(ErrorCode::InvalidArgument, "bad listen address '" + o.address + "'");
-  ioc.emplace(static_cast<int>(o.io_threads));
-  acceptor.emplace(asio::make_strand(*ioc));
+  acceptor.emplace(asio::make_strand(*io().front()));
   accept_retry.emplace(acceptor->get_executor());
   const tcp::endpoint endpoint(address, o.port);
   auto failed = [&](std::string_view what) {
@@ -129,7 +157,6 @@ Result<void> HttpServer::Impl::start() {
         std::string(what) + " " + o.address + ":" + std::to_string(o.port) + ": " + ec.message();
     acceptor.reset();
     accept_retry.reset();
-    ioc.reset();
     return fail(ErrorCode::IoError, std::move(msg));
   };
   if (acceptor->open(endpoint.protocol(), ec)) return failed("open");
@@ -139,9 +166,10 @@ Result<void> HttpServer::Impl::start() {
   port.store(acceptor->local_endpoint(ec).port(), std::memory_order_release);
   started = true;
   asio::dispatch(acceptor->get_executor(), [this] { accept(); });
-  threads.reserve(o.io_threads);
-  for (unsigned i = 0; i < o.io_threads; ++i) {
-    threads.emplace_back([this] {
+  threads.reserve(iocs.size());
+  for (auto& ioc_ptr : iocs) {
+    threads.emplace_back([this, ioc = ioc_ptr.get()] {
+      this_thread_io() = ioc;
       for (;;) {
         try {
           ioc->run();
@@ -156,7 +184,8 @@ Result<void> HttpServer::Impl::start() {
 }
 
 void HttpServer::Impl::accept() {
-  acceptor->async_accept(asio::make_strand(*ioc), [this](beast::error_code ec, tcp::socket socket) {
+  asio::io_context& ioc = *iocs[next_io++ % iocs.size()];
+  acceptor->async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     on_accept(ec, std::move(socket));
   });
 }
@@ -198,11 +227,14 @@ void HttpServer::Impl::stop() {
     for (const auto& s : core.sessions()) s->shutdown(true);
     (void)core.wait_no_sessions(std::chrono::milliseconds(1000));
   }
+  // Its exchanges complete (with Shutdown) on our threads, so before they stop.
+  if (client) client->shutdown();
   {
     const std::lock_guard lock(core.liveness->mutex);
     core.liveness->alive = false;
   }
-  ioc->stop();
+  work.clear();
+  for (auto& ioc : iocs) ioc->stop();
   for (auto& t : threads) t.join();
   threads.clear();
 }
@@ -237,6 +269,15 @@ std::size_t HttpServer::ws_broadcast(std::string text) {
 
 std::size_t HttpServer::ws_session_count() const {
   return impl_->core.all_ws.size();
+}
+
+std::shared_ptr<HttpClient> HttpServer::client(ClientOptions options) {
+  if (!impl_->client) {
+    std::vector<asio::io_context*> iocs;
+    for (const auto& ioc : impl_->io()) iocs.push_back(ioc.get());
+    impl_->client = std::make_shared<HttpClient>(std::move(options), std::move(iocs));
+  }
+  return impl_->client;
 }
 
 }  // namespace cx::net

@@ -1,10 +1,11 @@
 #pragma once
 /// HTTP/1.1 + WebSocket server on Boost.Beast/Asio (docs/http-server.md).
 ///
-/// N I/O threads run one io_context; every connection has its own strand, reads one request at a
-/// time (pipelined requests wait in the buffer), keeps the connection alive when the client asks,
-/// and answers errors with {"error":{"code":...,"message":...}}. Every response carries
-/// x-request-id (the client's, when it sent a sane one, else a generated one).
+/// N I/O threads each run an io_context of their own; an accepted connection goes to one of them
+/// in turn and stays there, on its own strand. It reads one request at a time (pipelined requests
+/// wait in the buffer), keeps the connection alive when the client asks, and answers errors with
+/// {"error":{"code":...,"message":...}}. Every response carries x-request-id (the client's, when
+/// it sent a sane one, else a generated one).
 ///
 /// Threading: construct, start() and stop() from one control thread (never from an I/O thread or
 /// a handler: stop() joins them). port(), metrics() and ws_broadcast() are safe from any thread.
@@ -15,6 +16,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "net/http_client.hpp"
 #include "net/metrics.hpp"
 #include "net/router.hpp"
 #include "net/server_options.hpp"
@@ -50,6 +52,14 @@ class HttpServer {
   std::size_t ws_broadcast(std::string text);
   /// Open WebSocket sessions.
   std::size_t ws_session_count() const;
+
+  /// An HTTP client that runs on this server's I/O threads instead of threads of its own: a
+  /// handler's upstream call, its completion and the reply then stay on those threads, with no
+  /// hand-off between thread pools (docs/http-client.md). Created by the first call (with
+  /// `options`; later calls return the same client and ignore theirs), from the control thread,
+  /// before or after start(). stop() shuts it down once the connections have drained (later
+  /// requests complete at once with Shutdown); the client may outlive the server.
+  std::shared_ptr<HttpClient> client(ClientOptions options = {});
 
   struct Impl;
 

@@ -42,9 +42,19 @@ class SessionReplySink final : public ReplySink {
     auto session = session_.lock();
     if (!session) return;
     const auto ex = session->executor();
-    asio::post(ex, [s = std::move(session), g = generation_, r = std::move(response)]() mutable {
+    auto fn = [s = std::move(session), g = generation_, r = std::move(response)]() mutable {
       s->deliver(g, std::move(r));
-    });
+    };
+    // From another strand on one of our threads (an upstream call's completion, when the
+    // client shares the server's threads), the response is written from here, without a
+    // hand-off. From the handler itself (already on the connection's strand) it is posted, so
+    // the handler returns before the connection moves on.
+    const auto* strand = ex.target<asio::strand<asio::io_context::executor_type>>();
+    if (strand != nullptr && !strand->running_in_this_thread()) {
+      asio::dispatch(ex, std::move(fn));
+    } else {
+      asio::post(ex, std::move(fn));
+    }
   }
 
   std::shared_ptr<StreamSink> open_stream(const Response& head) override {
