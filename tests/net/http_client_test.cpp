@@ -32,29 +32,6 @@ ClientOptions client_options() {
   return o;
 }
 
-ClientRequest get(std::uint16_t port, std::string_view target) {
-  ClientRequest r;
-  r.url = "http://127.0.0.1:";
-  r.url.append(std::to_string(port)).append(target);
-  r.timeout = kWait;
-  return r;
-}
-
-/// request() made synchronous for the test (bounded by kLongWait).
-ClientResult call(Client& client, ClientRequest req) {
-  auto promise = std::make_shared<std::promise<ClientResult>>();
-  auto future = promise->get_future();
-  client.request(std::move(req), [promise](ClientResult r) { promise->set_value(std::move(r)); });
-  if (future.wait_for(kLongWait) != std::future_status::ready) {
-    ADD_FAILURE() << "no completion";
-    ClientResult r;
-    r.error.code = ClientErrc::Timeout;
-    r.error.message = "test: no completion";
-    return r;
-  }
-  return future.get();
-}
-
 /// Records what a stream() delivers; every wait is bounded.
 struct StreamLog {
   std::mutex mutex;
@@ -282,11 +259,11 @@ TEST(HttpUrl, RejectsOtherSchemesUserinfoAndBadPorts) {
 TEST(HttpClient, BufferedRequestGetsStatusHeadersAndBody) {
   TestServer server;
   Client client(client_options());
-  ClientRequest req = get(server.port(), "/echo");
+  ClientRequest req = client_get(server.port(), "/echo");
   req.method = Method::Post;
   req.body = R"({"model":"m"})";
   req.headers.emplace_back("X-Request-Id", "client-7");
-  const ClientResult r = call(client, std::move(req));
+  const ClientResult r = client_call(client, std::move(req));
   ASSERT_TRUE(r.ok()) << r.error.message;
   EXPECT_EQ(r.status, 201u);
   EXPECT_EQ(r.body, R"({"model":"m"})");
@@ -303,7 +280,7 @@ TEST(HttpClient, HostPortAndTargetWorkWithoutAUrl) {
   req.host = "127.0.0.1";
   req.port = server.port();
   req.target = "/api/ping";
-  const ClientResult r = call(client, std::move(req));
+  const ClientResult r = client_call(client, std::move(req));
   ASSERT_TRUE(r.ok()) << r.error.message;
   EXPECT_EQ(r.body, "pong");
 }
@@ -312,7 +289,7 @@ TEST(HttpClient, KeepAliveReusesOneConnection) {
   TestServer server;
   Client client(client_options());
   for (int i = 0; i < 5; ++i) {
-    const ClientResult r = call(client, get(server.port(), "/api/ping"));
+    const ClientResult r = client_call(client, client_get(server.port(), "/api/ping"));
     ASSERT_TRUE(r.ok()) << r.error.message;
     EXPECT_EQ(r.body, "pong");
   }
@@ -327,10 +304,10 @@ TEST(HttpClient, KeepAliveReusesOneConnection) {
 TEST(HttpClient, ConnectionCloseIsNotPooled) {
   TestServer server;
   Client client(client_options());
-  ClientRequest req = get(server.port(), "/api/ping");
+  ClientRequest req = client_get(server.port(), "/api/ping");
   req.headers.emplace_back("Connection", "close");
-  ASSERT_TRUE(call(client, req).ok());
-  ASSERT_TRUE(call(client, req).ok());
+  ASSERT_TRUE(client_call(client, req).ok());
+  ASSERT_TRUE(client_call(client, req).ok());
   EXPECT_EQ(client.stats().connections_opened, 2u);
   EXPECT_EQ(client.idle_connections(), 0u);
 }
@@ -338,14 +315,14 @@ TEST(HttpClient, ConnectionCloseIsNotPooled) {
 TEST(HttpClient, HeadRequestHasNoBodyAndKeepsTheConnection) {
   TestServer server;
   Client client(client_options());
-  ClientRequest req = get(server.port(), "/api/ping");
+  ClientRequest req = client_get(server.port(), "/api/ping");
   req.method = Method::Head;
-  const ClientResult head = call(client, std::move(req));
+  const ClientResult head = client_call(client, std::move(req));
   ASSERT_TRUE(head.ok()) << head.error.message;
   EXPECT_EQ(head.status, 200u);
   EXPECT_EQ(head.header("content-length"), "4");
   EXPECT_TRUE(head.body.empty());
-  const ClientResult next = call(client, get(server.port(), "/api/ping"));
+  const ClientResult next = client_call(client, client_get(server.port(), "/api/ping"));
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(next.body, "pong");
   EXPECT_EQ(client.stats().connections_opened, 1u);
@@ -355,7 +332,7 @@ TEST(HttpClient, ChunkedResponseIsDecodedForABufferedRequest) {
   TestServer server;
   Client client(client_options());
   std::promise<ClientResult> result;
-  client.request(get(server.port(), "/stream"),
+  client.request(client_get(server.port(), "/stream"),
                  [&](ClientResult r) { result.set_value(std::move(r)); });
   auto writer = server.writer(0);
   ASSERT_TRUE(writer);
@@ -380,7 +357,7 @@ TEST(HttpClient, ManyThreadsShareOneClient) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < kEach; ++i) {
-        if (call(client, get(server.port(), "/api/ping")).ok()) ++ok;
+        if (client_call(client, client_get(server.port(), "/api/ping")).ok()) ++ok;
       }
     });
   }
@@ -395,7 +372,7 @@ TEST(HttpClient, StreamDeliversChunksAsTheServerWritesThem) {
   TestServer server;
   Client client(client_options());
   StreamLog log;
-  ClientRequest req = get(server.port(), "/stream");
+  ClientRequest req = client_get(server.port(), "/stream");
   req.stream_idle_timeout = kWait;
   const auto handle = client.stream(std::move(req), log.callbacks());
   auto writer = server.writer(0);
@@ -435,7 +412,8 @@ TEST(HttpClient, ManyConcurrentStreamsEachGetTheirOwnBody) {
   std::vector<std::shared_ptr<ClientStream>> handles;
   for (std::size_t i = 0; i < kStreams; ++i) {
     logs.push_back(std::make_unique<StreamLog>());
-    handles.push_back(client.stream(get(server.port(), "/stream"), logs.back()->callbacks()));
+    handles.push_back(
+        client.stream(client_get(server.port(), "/stream"), logs.back()->callbacks()));
   }
   // Each server writer tags its chunks with its own index; producers run on two threads.
   std::vector<StreamWriter> writers;
@@ -477,7 +455,7 @@ TEST(HttpClient, CancelEndsAStreamOnceAndClosesTheServerSide) {
   TestServer server;
   Client client(client_options());
   StreamLog log;
-  const auto handle = client.stream(get(server.port(), "/stream"), log.callbacks());
+  const auto handle = client.stream(client_get(server.port(), "/stream"), log.callbacks());
   auto writer = server.writer(0);
   ASSERT_TRUE(writer);
   auto server_saw_close = std::make_shared<std::promise<void>>();
@@ -509,7 +487,7 @@ TEST(HttpClient, CancelFromInsideOnDataStopsFurtherData) {
   };
   {
     const std::lock_guard lock(handle_mutex);
-    handle = client.stream(get(server.port(), "/stream"), log.callbacks());
+    handle = client.stream(client_get(server.port(), "/stream"), log.callbacks());
   }
   auto writer = server.writer(0);
   ASSERT_TRUE(writer);
@@ -526,7 +504,7 @@ TEST(HttpClient, StreamIdleTimeoutAfterTheHead) {
   TestServer server;
   Client client(client_options());
   StreamLog log;
-  ClientRequest req = get(server.port(), "/stream");
+  ClientRequest req = client_get(server.port(), "/stream");
   req.stream_idle_timeout = 200ms;
   const auto handle = client.stream(std::move(req), log.callbacks());
   auto writer = server.writer(0);
@@ -541,7 +519,7 @@ TEST(HttpClient, StreamIdleTimeoutAfterTheHead) {
 
 TEST(HttpClient, ConnectionRefusedIsABeforeResponseError) {
   Client client(client_options());
-  const ClientResult r = call(client, get(closed_port(), "/api/ping"));
+  const ClientResult r = client_call(client, client_get(closed_port(), "/api/ping"));
   EXPECT_EQ(r.error.code, ClientErrc::Connect) << r.error.message;
   EXPECT_TRUE(r.error.before_response);
   EXPECT_FALSE(r.error.request_sent);
@@ -551,7 +529,7 @@ TEST(HttpClient, ConnectionRefusedIsABeforeResponseError) {
 TEST(HttpClient, RefusedStreamReportsOnDoneOnly) {
   Client client(client_options());
   StreamLog log;
-  const auto handle = client.stream(get(closed_port(), "/stream"), log.callbacks());
+  const auto handle = client.stream(client_get(closed_port(), "/stream"), log.callbacks());
   ASSERT_TRUE(log.wait_done());
   EXPECT_EQ(log.done->code, ClientErrc::Connect);
   EXPECT_TRUE(log.done->before_response);
@@ -561,9 +539,9 @@ TEST(HttpClient, RefusedStreamReportsOnDoneOnly) {
 TEST(HttpClient, TimeoutBeforeTheResponseIsABeforeResponseError) {
   TestServer server;
   Client client(client_options());
-  ClientRequest req = get(server.port(), "/never");
+  ClientRequest req = client_get(server.port(), "/never");
   req.timeout = 200ms;
-  const ClientResult r = call(client, std::move(req));
+  const ClientResult r = client_call(client, std::move(req));
   EXPECT_EQ(r.error.code, ClientErrc::Timeout) << r.error.message;
   EXPECT_TRUE(r.error.before_response);
   EXPECT_TRUE(r.error.request_sent);
@@ -573,14 +551,14 @@ TEST(HttpClient, InvalidRequestsAreRefusedWithoutSending) {
   Client client(client_options());
   ClientRequest bad_scheme;
   bad_scheme.url = "https://127.0.0.1/";
-  ClientResult r = call(client, bad_scheme);
+  ClientResult r = client_call(client, bad_scheme);
   EXPECT_EQ(r.error.code, ClientErrc::InvalidRequest);
   EXPECT_TRUE(r.error.before_response);
   EXPECT_FALSE(r.error.request_sent);
 
-  ClientRequest injected = get(1, "/");
+  ClientRequest injected = client_get(1, "/");
   injected.headers.emplace_back("X-Evil", "a\r\nX-Injected: 1");
-  r = call(client, injected);
+  r = client_call(client, injected);
   EXPECT_EQ(r.error.code, ClientErrc::InvalidRequest);
 }
 
@@ -589,7 +567,7 @@ TEST(HttpClient, ResponseOverTheLimitIsTooLarge) {
   auto o = client_options();
   o.max_response_bytes = 1024;
   Client client(o);
-  const ClientResult r = call(client, get(server.port(), "/big"));
+  const ClientResult r = client_call(client, client_get(server.port(), "/big"));
   EXPECT_EQ(r.error.code, ClientErrc::TooLarge) << r.error.message;
   EXPECT_FALSE(r.error.before_response);
 }
@@ -599,7 +577,7 @@ TEST(HttpClient, MalformedResponseIsAProtocolError) {
     if (ScriptedServer::read_request(fd)) ScriptedServer::send_all(fd, "NOT HTTP AT ALL\r\n\r\n");
   }});
   Client client(client_options());
-  const ClientResult r = call(client, get(raw.port(), "/"));
+  const ClientResult r = client_call(client, client_get(raw.port(), "/"));
   EXPECT_EQ(r.error.code, ClientErrc::Protocol) << r.error.message;
   EXPECT_FALSE(r.error.before_response);
 }
@@ -621,10 +599,10 @@ TEST(HttpClient, AReusedConnectionClosedUnderTheRequestIsRetriedOnce) {
       },
   });
   Client client(client_options());
-  const ClientResult first = call(client, get(raw.port(), "/"));
+  const ClientResult first = client_call(client, client_get(raw.port(), "/"));
   ASSERT_TRUE(first.ok()) << first.error.message;
   EXPECT_EQ(first.body, "first");
-  const ClientResult second = call(client, get(raw.port(), "/"));
+  const ClientResult second = client_call(client, client_get(raw.port(), "/"));
   ASSERT_TRUE(second.ok()) << second.error.message;
   EXPECT_EQ(second.body, "retried");
   const ClientStats s = client.stats();
@@ -635,7 +613,7 @@ TEST(HttpClient, AReusedConnectionClosedUnderTheRequestIsRetriedOnce) {
 TEST(HttpClient, AFreshConnectionClosedBeforeTheResponseIsNotRetried) {
   ScriptedServer raw({[](int fd) { (void)ScriptedServer::read_request(fd); }});
   Client client(client_options());
-  const ClientResult r = call(client, get(raw.port(), "/"));
+  const ClientResult r = client_call(client, client_get(raw.port(), "/"));
   EXPECT_EQ(r.error.code, ClientErrc::Io) << r.error.message;
   EXPECT_TRUE(r.error.before_response);
   EXPECT_TRUE(r.error.request_sent);
@@ -647,14 +625,14 @@ TEST(HttpClient, ServerIdleTimeoutOnAPooledConnectionIsInvisible) {
   o.idle_timeout = 100ms;
   TestServer server(o);
   Client client(client_options());
-  ASSERT_TRUE(call(client, get(server.port(), "/api/ping")).ok());
+  ASSERT_TRUE(client_call(client, client_get(server.port(), "/api/ping")).ok());
   // Wait (bounded) until the server has closed the idle connection.
   const auto until = Clock::now() + kWait;
   while (server.server->metrics().snapshot().http_connections_active != 0 && Clock::now() < until) {
     std::this_thread::sleep_for(10ms);
   }
   ASSERT_EQ(server.server->metrics().snapshot().http_connections_active, 0u);
-  const ClientResult r = call(client, get(server.port(), "/api/ping"));
+  const ClientResult r = client_call(client, client_get(server.port(), "/api/ping"));
   ASSERT_TRUE(r.ok()) << r.error.message;
   EXPECT_EQ(r.body, "pong");
   EXPECT_EQ(client.stats().connections_opened, 2u);
@@ -665,7 +643,7 @@ TEST(HttpClient, ClientIdleTimeoutClosesPooledConnections) {
   auto o = client_options();
   o.idle_timeout = 100ms;
   Client client(o);
-  ASSERT_TRUE(call(client, get(server.port(), "/api/ping")).ok());
+  ASSERT_TRUE(client_call(client, client_get(server.port(), "/api/ping")).ok());
   EXPECT_EQ(client.idle_connections(), 1u);
   const auto until = Clock::now() + kWait;
   while (client.idle_connections() != 0 && Clock::now() < until) std::this_thread::sleep_for(10ms);
@@ -682,11 +660,11 @@ TEST(HttpClient, DestroyingTheClientCompletesOutstandingExchangesWithShutdown) {
   std::shared_ptr<ClientStream> handle;
   {
     Client client(client_options());
-    client.request(get(server.port(), "/never"), [&](ClientResult r) {
+    client.request(client_get(server.port(), "/never"), [&](ClientResult r) {
       buffered_code = r.error.code;
       ++buffered_calls;
     });
-    handle = client.stream(get(server.port(), "/stream"), log.callbacks());
+    handle = client.stream(client_get(server.port(), "/stream"), log.callbacks());
     ASSERT_TRUE(log.wait_head());
     const auto until = Clock::now() + kWait;  // the /never request has reached the server
     while (Clock::now() < until) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "net/http_client.hpp"
 #include "net/http_server.hpp"
 
 namespace cx::net::test {
@@ -231,5 +232,29 @@ class WsClient {
   websocket::response_type handshake_response_;
   bool open_ = false;
 };
+
+/// A GET of http://127.0.0.1:<port><target> for an HttpClient, timing out after kWait.
+inline ClientRequest client_get(std::uint16_t port, std::string_view target) {
+  ClientRequest r;
+  r.url = "http://127.0.0.1:";
+  r.url.append(std::to_string(port)).append(target);
+  r.timeout = kWait;
+  return r;
+}
+
+/// HttpClient::request() made synchronous for a test (bounded by 2 x kWait).
+inline ClientResult client_call(::cx::net::HttpClient& client, ClientRequest req) {
+  auto promise = std::make_shared<std::promise<ClientResult>>();
+  auto future = promise->get_future();
+  client.request(std::move(req), [promise](ClientResult r) { promise->set_value(std::move(r)); });
+  if (future.wait_for(2 * kWait) != std::future_status::ready) {
+    ADD_FAILURE() << "no completion";
+    ClientResult r;
+    r.error.code = ClientErrc::Timeout;
+    r.error.message = "test: no completion";
+    return r;
+  }
+  return future.get();
+}
 
 }  // namespace cx::net::test

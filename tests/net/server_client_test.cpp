@@ -16,25 +16,6 @@ namespace {
 
 using Client = ::cx::net::HttpClient;  // the fixture has a test client of the same name
 
-ClientRequest get(std::uint16_t port, std::string_view target) {
-  ClientRequest r;
-  r.url = "http://127.0.0.1:";
-  r.url.append(std::to_string(port)).append(target);
-  r.timeout = kWait;
-  return r;
-}
-
-ClientResult call(Client& client, ClientRequest req) {
-  auto promise = std::make_shared<std::promise<ClientResult>>();
-  auto future = promise->get_future();
-  client.request(std::move(req), [promise](ClientResult r) { promise->set_value(std::move(r)); });
-  if (future.wait_for(2 * kWait) != std::future_status::ready) {
-    ADD_FAILURE() << "no completion";
-    return {};
-  }
-  return future.get();
-}
-
 /// An upstream server with GET /up -> "up".
 std::unique_ptr<HttpServer> upstream() {
   Router r;
@@ -54,11 +35,12 @@ struct Front {
     Router r;
     r.add_async(Method::Get, "/proxy", [holder, upstream_port](const Request&, Reply reply) {
       const auto handler_thread = std::this_thread::get_id();
-      (*holder)->request(get(upstream_port, "/up"), [reply, handler_thread](ClientResult res) {
-        if (!res.ok()) return reply(Response::error(502, "UPSTREAM", res.error.message));
-        const bool same = std::this_thread::get_id() == handler_thread;
-        reply(Response::text(200, res.body + (same ? " same-thread" : " other-thread")));
-      });
+      (*holder)->request(
+          client_get(upstream_port, "/up"), [reply, handler_thread](ClientResult res) {
+            if (!res.ok()) return reply(Response::error(502, "UPSTREAM", res.error.message));
+            const bool same = std::this_thread::get_id() == handler_thread;
+            reply(Response::text(200, res.body + (same ? " same-thread" : " other-thread")));
+          });
     });
     server = std::make_unique<HttpServer>(test_options(), std::move(r));
     client = server->client();
@@ -120,11 +102,11 @@ TEST(ServerClient, StopShutsTheClientDownAndTheClientMayOutliveTheServer) {
     EXPECT_EQ(client->idle_connections(), 1u);
     front.server->stop();
     EXPECT_EQ(client->idle_connections(), 0u);
-    const ClientResult after_stop = call(*client, get(up->port(), "/up"));
+    const ClientResult after_stop = client_call(*client, client_get(up->port(), "/up"));
     EXPECT_EQ(after_stop.error.code, ClientErrc::Shutdown);
   }
   // The server is gone; its client refuses at once, on this thread.
-  const ClientResult late = call(*client, get(up->port(), "/up"));
+  const ClientResult late = client_call(*client, client_get(up->port(), "/up"));
   EXPECT_EQ(late.error.code, ClientErrc::Shutdown);
   client.reset();
 }
@@ -137,14 +119,14 @@ TEST(ServerClient, ANeverStartedServerShutsItsClientDown) {
     client = server.client();
     EXPECT_EQ(server.client(), client);  // one client per server
   }
-  const ClientResult r = call(*client, get(up->port(), "/up"));
+  const ClientResult r = client_call(*client, client_get(up->port(), "/up"));
   EXPECT_EQ(r.error.code, ClientErrc::Shutdown);
 }
 
 TEST(ServerClient, ARequestFromAnotherThreadWorksToo) {
   auto up = upstream();
   Front front(up->port());
-  const ClientResult r = call(*front.client, get(up->port(), "/up"));
+  const ClientResult r = client_call(*front.client, client_get(up->port(), "/up"));
   ASSERT_TRUE(r.ok()) << r.error.message;
   EXPECT_EQ(r.body, "up");
 }
