@@ -294,7 +294,7 @@ class Exchange {
   void touch_at_risk(const Market& m);
   void liquidate(Mode mode, TraderId t, MarketId trigger);
   /// Closes the rest of t's position in m against ranked opposite positions, each at a price
-  /// between the mark and `target` (the bankruptcy price) that costs it at most its profit.
+  /// between the mark and `target` (the bankruptcy price) that costs it at most its equity.
   /// Liquidation of an option position: an IOC order against the book within the slippage
   /// bound; a short is bought back only at a price `room` (cash, other PnL, fund) can pay.
   void close_option(Mode mode, TraderId t, Market& m, Qty size, Amount room);
