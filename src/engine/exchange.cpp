@@ -247,14 +247,7 @@ Amount Exchange::unrealized_pnl(Mode mode, TraderId t) const {
   Amount pnl = 0;
   for (const Position& p : account(mode, t).positions) {
     if (p.size == 0) continue;
-    const Market& m = *markets_[p.market];
-    if (m.spec.kind == MarketKind::Spot || m.mark <= 0) continue;
-    const Amount value = notional(m, m.mark, p.size < 0 ? -p.size : p.size).value_or(0);
-    if (m.spec.kind == MarketKind::Option) {
-      if (p.size < 0) pnl -= value;  // a short option owes its value at mark (premium in cash)
-      continue;
-    }
-    pnl += (p.size > 0 ? value : -value) - p.cost;
+    pnl += upnl_at_mark(*markets_[p.market], p);
   }
   return pnl;
 }

@@ -216,6 +216,9 @@ class Exchange {
 
   /// Quote value of `qty` at `price` in `market` (exact; checked at market creation).
   static std::optional<Amount> notional(const Market& m, Price price, Qty qty) noexcept;
+  /// A position's unrealised PnL at its market's mark (docs/margin.md): perps and futures
+  /// signed value - cost, a short option minus its value (the premium is in cash), else 0.
+  static Amount upnl_at_mark(const Market& m, const Position& p) noexcept;
 
   /// The conservation audit: per mode and asset, traders' balances + fees + insurance +
   /// clearing == deposits - withdrawals; every pending equals the locks of its live orders;

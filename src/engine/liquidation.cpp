@@ -85,14 +85,7 @@ void Exchange::liquidate(Mode mode, TraderId t, MarketId trigger) {
       i128 o = bal(mode, t, kUSDC).balance;
       for (const Position& q : acct(mode, t).positions) {
         if (q.size == 0 || q.market == m.id) continue;
-        const Market& qm = *markets_[q.market];
-        if (qm.mark <= 0 || qm.spec.kind == MarketKind::Spot) continue;
-        const Amount v = notional(qm, qm.mark, abs_qty(q.size)).value_or(0);
-        if (qm.spec.kind == MarketKind::Option) {
-          if (q.size < 0) o -= v;  // a short option still to buy back
-          continue;
-        }
-        o += (q.size > 0 ? v : -v) - q.cost;
+        o += upnl_at_mark(*markets_[q.market], q);
       }
       return o;
     };

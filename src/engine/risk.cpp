@@ -39,13 +39,12 @@ Contribution contribution(const Market& m, const Position& p) {
     Amount value = cost;
     if (m.mark > 0) {
       value = Exchange::notional(m, m.mark, abs_qty(p.size)).value_or(INT64_MAX / 4);
-      c.upnl = (p.size > 0 ? value : -value) - p.cost;
+      c.upnl = Exchange::upnl_at_mark(m, p);
     }
     c.mm = bps_ceil(value, s.maintenance_margin_bps);
     c.im = bps_ceil(value, s.initial_margin_bps);
   } else if (s.kind == MarketKind::Option && p.size < 0) {
-    // The premium is already in the seller's cash; what it owes is buying the option back.
-    if (m.mark > 0) c.upnl = -Exchange::notional(m, m.mark, -p.size).value_or(INT64_MAX / 4);
+    c.upnl = Exchange::upnl_at_mark(m, p);
     const Amount v =
         Exchange::notional(m, std::max(m.index, s.strike), -p.size).value_or(INT64_MAX / 4);
     c.mm = bps_ceil(v, s.maintenance_margin_bps);
@@ -55,6 +54,22 @@ Contribution contribution(const Market& m, const Position& p) {
 }
 
 }  // namespace
+
+Amount Exchange::upnl_at_mark(const Market& m, const Position& p) noexcept {
+  if (p.size == 0 || m.mark <= 0) return 0;
+  const Amount value = notional(m, m.mark, abs_qty(p.size)).value_or(INT64_MAX / 4);
+  switch (m.spec.kind) {
+    case MarketKind::Perp:
+    case MarketKind::Future:
+      return (p.size > 0 ? value : -value) - p.cost;
+    case MarketKind::Option:
+      // The premium is already in the seller's cash; what it owes is buying the option back.
+      return p.size < 0 ? -value : 0;
+    case MarketKind::Spot:
+      break;
+  }
+  return 0;
+}
 
 MarginState Exchange::margin(Mode mode, TraderId t) const {
   MarginState ms;
