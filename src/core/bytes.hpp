@@ -49,11 +49,17 @@ class ByteReader {
  public:
   explicit ByteReader(std::span<const std::byte> in) : in_(in) {}
 
+  // Inlined with a constant size: decoding a journal record is a handful of loads (replay).
   template <class T>
-  T get() {
+  [[gnu::always_inline]] T get() {
     static_assert(std::is_trivially_copyable_v<T>);
     T v{};
-    raw(&v, sizeof(T));
+    if (ok_ && sizeof(T) <= remaining()) [[likely]] {
+      std::memcpy(&v, in_.data() + pos_, sizeof(T));
+      pos_ += sizeof(T);
+    } else {
+      ok_ = false;
+    }
     return v;
   }
   std::uint8_t u8() { return get<std::uint8_t>(); }
