@@ -177,8 +177,19 @@ EngineStats EngineService::stats() const {
 
 bool EngineService::wait_projected(SeqNo seq, std::chrono::milliseconds timeout) const {
   if (projected_seq() >= seq) return true;
-  std::unique_lock lk(proj_->done_mutex);
-  return proj_->done_cv.wait_for(lk, timeout, [&] { return projected_seq() >= seq; });
+  // A waiting reader makes the projector commit its open transaction now.
+  projection_waiters_.fetch_add(1, std::memory_order_acq_rel);
+  {
+    std::lock_guard lk(proj_->mutex);
+  }
+  proj_->wake.notify_one();
+  bool ok = false;
+  {
+    std::unique_lock lk(proj_->done_mutex);
+    ok = proj_->done_cv.wait_for(lk, timeout, [&] { return projected_seq() >= seq; });
+  }
+  projection_waiters_.fetch_sub(1, std::memory_order_acq_rel);
+  return ok;
 }
 
 void EngineService::engine_loop() {
@@ -364,44 +375,60 @@ void EngineService::run_batch(std::vector<Item>& batch, std::vector<Applied>& ap
 
 void EngineService::projector_loop() {
   std::vector<store::CommandRecord> work;
+  std::size_t in_tx = 0;      // commands applied since the last commit
+  Clock::time_point opened{};  // when the open transaction took its first command
+  auto publish = [&] {
+    {
+      std::lock_guard lk(proj_->done_mutex);
+      projected_seq_.store(proj_->projector->committed_seq(), std::memory_order_release);
+    }
+    proj_->done_cv.notify_all();
+  };
+  auto commit = [&] {
+    in_tx = 0;
+    if (proj_->failed) return;
+    if (auto r = proj_->projector->commit(); !r) {
+      std::fprintf(stderr, "projector: commit: %s\n", r.error().message.c_str());
+      proj_->failed = true;
+      proj_->projector->rollback();
+    }
+    publish();
+  };
+  const auto waiting = [&] { return projection_waiters_.load(std::memory_order_acquire) > 0; };
   for (;;) {
+    bool stop = false;
     {
       std::unique_lock lk(proj_->mutex);
-      proj_->wake.wait(lk, [&] { return proj_->stop || !proj_->inbox.empty(); });
-      if (proj_->inbox.empty() && proj_->stop) break;
+      const auto ready = [&] {
+        return proj_->stop || !proj_->inbox.empty() || (in_tx > 0 && waiting());
+      };
+      if (in_tx == 0) {
+        proj_->wake.wait(lk, ready);
+      } else {
+        proj_->wake.wait_until(lk, opened + options_.projector_commit_interval, ready);
+      }
+      stop = proj_->stop;
       work.swap(proj_->inbox);
     }
     if (!proj_->failed) {
-      std::size_t in_tx = 0;
       for (const store::CommandRecord& rec : work) {
         if (auto r = proj_->projector->apply(rec); !r) {
           std::fprintf(stderr, "projector: %s (the read store stops here; restart to catch up)\n",
                        r.error().message.c_str());
           proj_->failed = true;
+          proj_->projector->rollback();
+          in_tx = 0;
           break;
         }
-        if (++in_tx >= options_.projector_batch) {
-          if (auto r = proj_->projector->commit(); !r) {
-            proj_->failed = true;
-            break;
-          }
-          in_tx = 0;
-          projected_seq_.store(proj_->projector->committed_seq(), std::memory_order_release);
-        }
+        if (in_tx++ == 0) opened = Clock::now();
+        if (in_tx >= options_.projector_batch) commit();
       }
-      if (!proj_->failed) {
-        if (auto r = proj_->projector->commit(); !r) {
-          std::fprintf(stderr, "projector: commit: %s\n", r.error().message.c_str());
-          proj_->failed = true;
-        }
-      }
-      if (proj_->failed) proj_->projector->rollback();
-      {
-        std::lock_guard lk(proj_->done_mutex);
-        projected_seq_.store(proj_->projector->committed_seq(), std::memory_order_release);
-      }
-      proj_->done_cv.notify_all();
     }
+    if (in_tx > 0 && (stop || waiting() ||
+                      Clock::now() >= opened + options_.projector_commit_interval)) {
+      commit();
+    }
+    if (proj_->failed) publish();  // wake readers: they time out rather than wait for nothing
     {
       std::lock_guard lk(proj_->mutex);
       for (auto& r : work) {
@@ -409,6 +436,10 @@ void EngineService::projector_loop() {
       }
     }
     work.clear();
+    if (stop && in_tx == 0) {
+      std::lock_guard lk(proj_->mutex);
+      if (proj_->inbox.empty()) break;
+    }
   }
 }
 

@@ -51,6 +51,9 @@ struct EngineOptions {
   /// How often an idle engine wakes to call the listeners' on_idle (flushes of gathered feeds).
   std::chrono::milliseconds idle_poll{5};
   std::size_t projector_batch = 2000;  ///< commands per read-store transaction at most
+  /// A read-store transaction stays open this long to gather more commands (fewer SQLite page
+  /// writes and checkpoints under load); a reader waiting in wait_projected() commits it at once.
+  std::chrono::milliseconds projector_commit_interval{20};
   /// Test hook: the time source in milliseconds since the epoch (default: system clock).
   std::function<Timestamp()> clock;
 };
@@ -193,6 +196,7 @@ class EngineService {
   std::uint64_t batch_orders_ = 0;
   std::atomic<SeqNo> durable_seq_{0};
   std::atomic<SeqNo> projected_seq_{0};
+  mutable std::atomic<int> projection_waiters_{0};  ///< callers in wait_projected()
   mutable std::mutex stats_mutex_;
   EngineStats stats_;
 };

@@ -267,6 +267,8 @@ std::vector<Setter> setters() {
   }
   v.push_back(int_setter<std::uint64_t>("data.snapshot_every", "CX_SNAPSHOT_EVERY", "",
                                         &Config::snapshot_every, 0, UINT64_MAX / 2));
+  v.push_back(int_setter<std::int64_t>("data.projector_commit_ms", "CX_PROJECTOR_COMMIT_MS", "",
+                                       &Config::projector_commit_ms, 0, 10'000));
   {
     Setter s{"auth.admin_emails", "CX_ADMIN_EMAILS", "--admin-emails", {}, {}};
     s.from_text = [](Config& c, std::string_view t) -> Result<void> {

@@ -43,6 +43,7 @@ struct Config {
   // [data]
   std::filesystem::path data_dir = "data";
   std::uint64_t snapshot_every = 1'000'000;  ///< commands between snapshots; 0: only at stop
+  std::int64_t projector_commit_ms = 20;  ///< a read-store transaction gathers commands this long
   // [auth]
   std::vector<std::string> admin_emails;
   std::string token_secret;  ///< empty: random per start (sessions end with the process)

@@ -112,6 +112,7 @@ int run_serve(const std::vector<std::string>& args) {
   api::EngineOptions eo;
   eo.data_dir = c.data_dir;
   eo.durable.snapshot_every = c.snapshot_every;
+  eo.projector_commit_interval = std::chrono::milliseconds(c.projector_commit_ms);
   // Exchange parameters: used for a new data directory; an existing one keeps those saved in
   // its snapshot (replay must apply the log with the settings it was written under).
   eo.durable.exchange.oracle_max_age_ms = c.oracle_max_age_ms;
