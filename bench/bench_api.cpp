@@ -4,8 +4,10 @@
 // thread) runs on the same machine. CX_BENCH_SECONDS (default 5) sets the measured window and
 // CX_BENCH_CONNECTIONS (default 256) the connections.
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,12 +62,41 @@ void orders() {
            "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
            "\r\n\r\n" + body;
   };
+  std::map<std::string, double> cpu_from;
+  std::map<std::string, double> cpu_to;
   LoadResult r = run_load(srv.port(), conns, std::chrono::milliseconds(1000),
-                          std::chrono::milliseconds(seconds * 1000), make);
+                          std::chrono::milliseconds(seconds * 1000), make, [&](bool start) {
+                            (start ? cpu_from : cpu_to) = srv.thread_cpu_seconds();
+                          });
   if (!r.first_failure.empty()) {
     std::fprintf(stderr, "# api.orders: first non-2xx response:\n# %.300s\n",
                  r.first_failure.c_str());
   }
+  // Where the time went on the server's side: commands per group commit and the fsync time.
+  const std::string metrics = http(srv.port(), "GET", "/metrics").body;
+  auto metric = [&](const std::string& name) {
+    const auto p = metrics.find("\ncx_" + name + " ");
+    return p == std::string::npos ? 0.0 : std::atof(metrics.c_str() + p + name.size() + 5);
+  };
+  const double batches = metric("engine_batches_total");
+  const double fsyncs = metric("journal_fsync_total");
+  std::fprintf(stderr,
+               "# api.orders: server: %.0f commands in %.0f group commits (%.1f per commit), "
+               "fsync mean %.0f us, max %.0f us\n",
+               metric("engine_commands_total"), batches,
+               batches > 0 ? metric("engine_commands_total") / batches : 0.0,
+               fsyncs > 0 ? metric("journal_fsync_microseconds_total") / fsyncs : 0.0,
+               metric("journal_fsync_microseconds_max"));
+  // Server CPU per order in the window, by thread: robust to a busy machine where the rate is not.
+  std::string cpu_text;
+  double cpu_total = 0;
+  for (const auto& [name, s] : cpu_to) {
+    const double us = (s - cpu_from[name]) * 1e6 / std::max<double>(1, static_cast<double>(r.ok));
+    cpu_total += us;
+    if (us >= 0.5) cpu_text += " " + name + " " + std::to_string(static_cast<int>(us + 0.5));
+  }
+  std::fprintf(stderr, "# api.orders: server CPU per order %.0f us:%s\n", cpu_total,
+               cpu_text.c_str());
   const double rate = static_cast<double>(r.ok) / r.seconds;
   const double p50 = quantile(r.latency_us, 0.50) / 1000;
   const double p99 = quantile(r.latency_us, 0.99) / 1000;

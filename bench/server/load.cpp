@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -74,14 +74,30 @@ double quantile(std::vector<double>& v, double q) {
 
 LoadResult run_load(std::uint16_t port, std::size_t connections, std::chrono::milliseconds warmup,
                     std::chrono::milliseconds measure,
-                    const std::function<std::string(std::size_t, std::uint64_t)>& make_request) {
+                    const std::function<std::string(std::size_t, std::uint64_t)>& make_request,
+                    const std::function<void(bool start)>& at_window) {
   LoadResult r;
   std::vector<Conn> conns(connections);
-  std::vector<pollfd> fds(connections);
+  // epoll, not poll(): the driver shares the machine with the server, so it must not spend
+  // time proportional to the number of connections on every wake-up.
+  const int ep = ::epoll_create1(EPOLL_CLOEXEC);
   for (std::size_t i = 0; i < connections; ++i) {
     conns[i].fd = connect_to(port);
-    if (conns[i].fd < 0) ++r.errors;
+    if (conns[i].fd < 0) {
+      ++r.errors;
+      continue;
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = i;
+    ::epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
   }
+  auto want_out = [&](std::size_t i, bool out) {
+    epoll_event ev{};
+    ev.events = EPOLLIN | (out ? EPOLLOUT : 0u);
+    ev.data.u64 = i;
+    ::epoll_ctl(ep, EPOLL_CTL_MOD, conns[i].fd, &ev);
+  };
   auto send_next = [&](std::size_t i) {
     Conn& c = conns[i];
     c.out = make_request(i, c.n++);
@@ -90,6 +106,7 @@ LoadResult run_load(std::uint16_t port, std::size_t connections, std::chrono::mi
     c.waiting = true;
     const ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
     if (n > 0) c.out_off = static_cast<std::size_t>(n);
+    if (c.out_off < c.out.size()) want_out(i, true);
   };
   for (std::size_t i = 0; i < connections; ++i) {
     if (conns[i].fd >= 0) send_next(i);
@@ -99,25 +116,28 @@ LoadResult run_load(std::uint16_t port, std::size_t connections, std::chrono::mi
   const auto end = measure_from + measure;
   r.latency_us.reserve(1 << 20);
   char buf[65536];
+  std::vector<epoll_event> ready(std::max<std::size_t>(connections, 1));
+  bool opened = false;
   for (;;) {
     const auto now = Clock::now();
     if (now >= end) break;
-    for (std::size_t i = 0; i < connections; ++i) {
-      fds[i].fd = conns[i].fd;
-      fds[i].events =
-          static_cast<short>(POLLIN | (conns[i].out_off < conns[i].out.size() ? POLLOUT : 0));
-      fds[i].revents = 0;
+    if (!opened && now >= measure_from) {
+      opened = true;
+      if (at_window) at_window(true);
     }
-    if (::poll(fds.data(), fds.size(), 50) <= 0) continue;
-    for (std::size_t i = 0; i < connections; ++i) {
+    const int k = ::epoll_wait(ep, ready.data(), static_cast<int>(ready.size()), 50);
+    for (int e = 0; e < k; ++e) {
+      const std::size_t i = ready[static_cast<std::size_t>(e)].data.u64;
+      const std::uint32_t events = ready[static_cast<std::size_t>(e)].events;
       Conn& c = conns[i];
-      if (c.fd < 0 || fds[i].revents == 0) continue;
-      if ((fds[i].revents & POLLOUT) && c.out_off < c.out.size()) {
+      if (c.fd < 0) continue;
+      if ((events & EPOLLOUT) && c.out_off < c.out.size()) {
         const ssize_t n =
             ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
         if (n > 0) c.out_off += static_cast<std::size_t>(n);
+        if (c.out_off == c.out.size()) want_out(i, false);
       }
-      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR))) continue;
       const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
       if (n <= 0) {
         ::close(c.fd);
@@ -144,10 +164,12 @@ LoadResult run_load(std::uint16_t port, std::size_t connections, std::chrono::mi
       }
     }
   }
+  if (at_window) at_window(false);
   r.seconds = std::chrono::duration<double>(measure).count();
   for (Conn& c : conns) {
     if (c.fd >= 0) ::close(c.fd);
   }
+  ::close(ep);
   return r;
 }
 

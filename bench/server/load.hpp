@@ -1,5 +1,5 @@
 #pragma once
-/// A small closed-loop HTTP load driver: N keep-alive connections on one poll() thread, each
+/// A small closed-loop HTTP load driver: N keep-alive connections on one epoll thread, each
 /// sending its next request as soon as the previous response is complete, latency measured from
 /// the write of a request to the last byte of its response.
 
@@ -21,10 +21,12 @@ struct LoadResult {
 };
 
 /// `make_request(connection, n)` returns the full request text (keep-alive) for the n-th request
-/// on that connection.
+/// on that connection. `at_window(true)` runs when the measured window opens, `at_window(false)`
+/// when it closes (e.g. to read the server's CPU time).
 LoadResult run_load(std::uint16_t port, std::size_t connections, std::chrono::milliseconds warmup,
                     std::chrono::milliseconds measure,
-                    const std::function<std::string(std::size_t, std::uint64_t)>& make_request);
+                    const std::function<std::string(std::size_t, std::uint64_t)>& make_request,
+                    const std::function<void(bool start)>& at_window = {});
 
 /// The q-quantile (0..1) of `v` (sorted in place).
 double quantile(std::vector<double>& v, double q);

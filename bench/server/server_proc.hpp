@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +46,9 @@ class ServerProcess {
   pid_t pid() const noexcept { return pid_; }
   /// VmRSS of the server process, bytes.
   std::int64_t rss_bytes() const;
+  /// CPU time (user + system) of each of the server's threads so far, seconds, summed by thread
+  /// name (the I/O threads share one name).
+  std::map<std::string, double> thread_cpu_seconds() const;
 
   struct Login {
     std::string access;      ///< access token (Authorization: Bearer)
