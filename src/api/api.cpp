@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "api/http_util.hpp"
@@ -40,6 +41,8 @@ Api::Api(EngineService& engine, WsHub& hub, auth::Mailer& mailer,
       key_limiter_(std::max<std::uint32_t>(options_.key_burst, 1), options_.key_refill_ms),
       ip_limiter_(std::max<std::uint32_t>(options_.ip_burst, 1), options_.ip_refill_ms) {
   if (!options_.clock) options_.clock = system_ms;
+  readers_ =
+      std::make_unique<WorkerPool>(options_.reader_threads, options_.reader_queue, "cx-reader");
   for (std::size_t i = 0; i < std::max<std::size_t>(options_.store_connections, 1); ++i) {
     auto st = store::SqliteReadStore::open(engine_.read_store_path());
     if (!st) throw std::runtime_error("read store: " + st.error().message);
@@ -55,7 +58,30 @@ Api::Api(EngineService& engine, WsHub& hub, auth::Mailer& mailer,
                                 const engine::Exchange& x) { record_client_ids(seq, events, x); });
 }
 
-Api::~Api() = default;
+Api::~Api() {
+  readers_->stop();  // its queued handlers still use the store connections and the engine
+}
+
+net::AsyncHandler Api::on_readers(net::AsyncHandler handler) {
+  return [this, h = std::make_shared<const net::AsyncHandler>(std::move(handler))](
+             const net::Request& req, net::Reply reply) {
+    auto copy = std::make_shared<const net::Request>(req);
+    const bool queued = readers_->post([h, copy, reply] {
+      try {
+        (*h)(*copy, reply);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "api: handler for %s threw: %s\n", copy->path.c_str(), e.what());
+        reply(error_response(500, "INTERNAL", "internal error"));  // ignored if it replied
+      }
+    });
+    if (!queued) reply(error_response(503, "UNAVAILABLE", "the server is busy; retry later"));
+  };
+}
+
+net::AsyncHandler Api::on_readers(net::Handler handler) {
+  return on_readers(
+      [h = std::move(handler)](const net::Request& req, net::Reply reply) { reply(h(req)); });
+}
 
 Timestamp Api::now() const {
   return options_.clock();
@@ -189,7 +215,7 @@ Result<Principal> Api::authenticate(const net::Request& req, bool allow_trader_k
 }
 
 Result<Principal> Api::authenticate_as(const net::Request& req, store::KeyKind kind,
-                                      std::string_view header) {
+                                       std::string_view header) {
   std::optional<std::string_view> secret = req.header(header);
   if (!secret) {
     if (auto h = req.header("authorization"); h && h->starts_with("Bearer cx_")) {

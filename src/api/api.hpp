@@ -4,8 +4,10 @@
 /// net::WsHandlers the HttpServer runs.
 ///
 /// Threading: handlers run on I/O threads. Writes to the exchange and reads of live state go
-/// through the EngineService queue (async handlers reply from the engine thread); history and
-/// accounts are read from a small pool of read-store connections.
+/// through the EngineService queue (async handlers reply from the engine thread). Routes that
+/// read history from the read store (and may wait for the projector first) run on a small
+/// reader pool (on_readers()), so a slow query never holds up the connections of an I/O thread;
+/// they use a small pool of read-store connections.
 
 #include <atomic>
 #include <cstdint>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "api/engine_service.hpp"
+#include "api/worker_pool.hpp"
 #include "api/ws_hub.hpp"
 #include "auth/key_cache.hpp"
 #include "auth/login_codes.hpp"
@@ -47,6 +50,8 @@ struct ApiOptions {
   std::uint32_t ip_burst = 2000;
   std::int64_t ip_refill_ms = 1;
   std::size_t store_connections = 4;
+  std::size_t reader_threads = 2;     ///< threads that run the read-store routes
+  std::size_t reader_queue = 10'000;  ///< requests waiting for them; beyond it 503
   std::string login_subject = "Your Cxmpute login code";
   /// Test hook: milliseconds since the epoch (default: the system clock).
   std::function<Timestamp()> clock;
@@ -121,6 +126,11 @@ class Api {
     (void)engine_.wait_projected(engine_.durable_seq(), std::chrono::milliseconds(2000));
   }
 
+  /// Runs `handler` on the reader pool instead of the I/O thread (the request is copied). A
+  /// full pool answers 503 UNAVAILABLE; a handler that throws answers 500 INTERNAL.
+  net::AsyncHandler on_readers(net::AsyncHandler handler);
+  net::AsyncHandler on_readers(net::Handler handler);
+
   void add_public_routes(net::Router& r);
   void add_trading_routes(net::Router& r);
   void add_user_routes(net::Router& r);
@@ -166,6 +176,7 @@ class Api {
   std::mutex accounts_mutex_;  ///< serialises account creation (user, keys, trader)
   std::atomic<bool> ready_{false};
   AiGateway* gateway_ = nullptr;
+  std::unique_ptr<WorkerPool> readers_;  ///< stopped first in ~Api (its tasks use the above)
 };
 
 }  // namespace cx::api

@@ -224,119 +224,127 @@ void Api::add_public_routes(net::Router& r) {
       }));
 
   // ---- from the read store ----
-  r.get("/api/klines", [this](const net::Request& req) {
-    if (auto l = limited(req, {})) return std::move(*l);
-    auto mode = mode_of(req);
-    if (!mode) return error_response(mode.error());
-    const auto symbol = req.query_value("market");
-    if (!symbol) return error_response(400, "INVALID_ARGUMENT", "market is required");
-    const auto interval = store::kline_interval_from(req.query_value("interval").value_or("1m"));
-    if (!interval) {
-      return error_response(400, "INVALID_ARGUMENT", "interval must be 1m, 5m, 1h, 1d, 1w or 1M");
-    }
-    auto limit = int_param(req, "limit", 500, 1, static_cast<std::int64_t>(store::kMaxPageSize));
-    if (!limit) return error_response(limit.error());
-    auto from = int_param(req, "from", -1, 0, INT64_MAX);
-    if (!from) return error_response(from.error());
-    auto to = int_param(req, "to", -1, 0, INT64_MAX);
-    if (!to) return error_response(to.error());
-    read_your_writes();
-    auto res = with_store([&](store::ReadStore& st) -> Result<json::object> {
-      auto m = st.market_by_symbol(*mode, *symbol);
-      if (!m) return std::unexpected(m.error());
-      if (!*m) return fail(ErrorCode::NotFound, "no market " + std::string(*symbol));
-      store::KlineQuery q;
-      q.market = (*m)->id;
-      q.interval = *interval;
-      q.limit = static_cast<std::size_t>(*limit);
-      if (*from >= 0) q.from = *from;
-      if (*to >= 0) q.to = *to;
-      auto ks = st.klines(q);
-      if (!ks) return std::unexpected(ks.error());
-      json::array out;
-      for (const auto& k : *ks) {
-        out.push_back(kline_json(k, (*m)->price_scale, (*m)->qty_scale, (*m)->quote_scale));
-      }
-      return json::object{{"market", (*m)->symbol},
-                          {"mode", mode_name(*mode)},
-                          {"interval", store::to_string(*interval)},
-                          {"klines", std::move(out)}};
-    });
-    if (!res) return error_response(res.error());
-    return json_response(*res);
-  });
+  r.add_async(
+      net::Method::Get, "/api/klines", on_readers([this](const net::Request& req) {
+        if (auto l = limited(req, {})) return std::move(*l);
+        auto mode = mode_of(req);
+        if (!mode) return error_response(mode.error());
+        const auto symbol = req.query_value("market");
+        if (!symbol) return error_response(400, "INVALID_ARGUMENT", "market is required");
+        const auto interval =
+            store::kline_interval_from(req.query_value("interval").value_or("1m"));
+        if (!interval) {
+          return error_response(400, "INVALID_ARGUMENT",
+                                "interval must be 1m, 5m, 1h, 1d, 1w or 1M");
+        }
+        auto limit =
+            int_param(req, "limit", 500, 1, static_cast<std::int64_t>(store::kMaxPageSize));
+        if (!limit) return error_response(limit.error());
+        auto from = int_param(req, "from", -1, 0, INT64_MAX);
+        if (!from) return error_response(from.error());
+        auto to = int_param(req, "to", -1, 0, INT64_MAX);
+        if (!to) return error_response(to.error());
+        read_your_writes();
+        auto res = with_store([&](store::ReadStore& st) -> Result<json::object> {
+          auto m = st.market_by_symbol(*mode, *symbol);
+          if (!m) return std::unexpected(m.error());
+          if (!*m) return fail(ErrorCode::NotFound, "no market " + std::string(*symbol));
+          store::KlineQuery q;
+          q.market = (*m)->id;
+          q.interval = *interval;
+          q.limit = static_cast<std::size_t>(*limit);
+          if (*from >= 0) q.from = *from;
+          if (*to >= 0) q.to = *to;
+          auto ks = st.klines(q);
+          if (!ks) return std::unexpected(ks.error());
+          json::array out;
+          for (const auto& k : *ks) {
+            out.push_back(kline_json(k, (*m)->price_scale, (*m)->qty_scale, (*m)->quote_scale));
+          }
+          return json::object{{"market", (*m)->symbol},
+                              {"mode", mode_name(*mode)},
+                              {"interval", store::to_string(*interval)},
+                              {"klines", std::move(out)}};
+        });
+        if (!res) return error_response(res.error());
+        return json_response(*res);
+      }));
 
-  r.get("/api/prices/history", [this](const net::Request& req) {
-    if (auto l = limited(req, {})) return std::move(*l);
-    auto mode = mode_of(req);
-    if (!mode) return error_response(mode.error());
-    const auto symbol = req.query_value("market");
-    if (!symbol) return error_response(400, "INVALID_ARGUMENT", "market is required");
-    auto limit = int_param(req, "limit", 500, 1, static_cast<std::int64_t>(store::kMaxPageSize));
-    if (!limit) return error_response(limit.error());
-    auto from = int_param(req, "from", -1, 0, INT64_MAX);
-    if (!from) return error_response(from.error());
-    auto to = int_param(req, "to", -1, 0, INT64_MAX);
-    if (!to) return error_response(to.error());
-    read_your_writes();
-    auto res = with_store([&](store::ReadStore& st) -> Result<json::object> {
-      auto m = st.market_by_symbol(*mode, *symbol);
-      if (!m) return std::unexpected(m.error());
-      if (!*m) return fail(ErrorCode::NotFound, "no market " + std::string(*symbol));
-      store::PriceQuery q;
-      q.market = (*m)->id;
-      q.limit = static_cast<std::size_t>(*limit);
-      if (*from >= 0) q.from = *from;
-      if (*to >= 0) q.to = *to;
-      auto points = st.price_history(q);
-      if (!points) return std::unexpected(points.error());
-      json::array out;
-      for (const auto& p : *points) {
-        out.push_back(json::object{{"minute", p.minute},
-                                   {"index", format_decimal(p.index, (*m)->price_scale)},
-                                   {"mark", format_decimal(p.mark, (*m)->price_scale)},
-                                   {"ts", p.ts}});
-      }
-      return json::object{
-          {"market", (*m)->symbol}, {"mode", mode_name(*mode)}, {"prices", std::move(out)}};
-    });
-    if (!res) return error_response(res.error());
-    return json_response(*res);
-  });
+  r.add_async(
+      net::Method::Get, "/api/prices/history", on_readers([this](const net::Request& req) {
+        if (auto l = limited(req, {})) return std::move(*l);
+        auto mode = mode_of(req);
+        if (!mode) return error_response(mode.error());
+        const auto symbol = req.query_value("market");
+        if (!symbol) return error_response(400, "INVALID_ARGUMENT", "market is required");
+        auto limit =
+            int_param(req, "limit", 500, 1, static_cast<std::int64_t>(store::kMaxPageSize));
+        if (!limit) return error_response(limit.error());
+        auto from = int_param(req, "from", -1, 0, INT64_MAX);
+        if (!from) return error_response(from.error());
+        auto to = int_param(req, "to", -1, 0, INT64_MAX);
+        if (!to) return error_response(to.error());
+        read_your_writes();
+        auto res = with_store([&](store::ReadStore& st) -> Result<json::object> {
+          auto m = st.market_by_symbol(*mode, *symbol);
+          if (!m) return std::unexpected(m.error());
+          if (!*m) return fail(ErrorCode::NotFound, "no market " + std::string(*symbol));
+          store::PriceQuery q;
+          q.market = (*m)->id;
+          q.limit = static_cast<std::size_t>(*limit);
+          if (*from >= 0) q.from = *from;
+          if (*to >= 0) q.to = *to;
+          auto points = st.price_history(q);
+          if (!points) return std::unexpected(points.error());
+          json::array out;
+          for (const auto& p : *points) {
+            out.push_back(json::object{{"minute", p.minute},
+                                       {"index", format_decimal(p.index, (*m)->price_scale)},
+                                       {"mark", format_decimal(p.mark, (*m)->price_scale)},
+                                       {"ts", p.ts}});
+          }
+          return json::object{
+              {"market", (*m)->symbol}, {"mode", mode_name(*mode)}, {"prices", std::move(out)}};
+        });
+        if (!res) return error_response(res.error());
+        return json_response(*res);
+      }));
 
-  r.get("/api/trades", [this](const net::Request& req) {
-    if (auto l = limited(req, {})) return std::move(*l);
-    auto mode = mode_of(req);
-    if (!mode) return error_response(mode.error());
-    const auto symbol = req.query_value("market");
-    if (!symbol) return error_response(400, "INVALID_ARGUMENT", "market is required");
-    auto limit = int_param(req, "limit", 100, 1, static_cast<std::int64_t>(store::kMaxPageSize));
-    if (!limit) return error_response(limit.error());
-    auto cursor = int_param(req, "cursor", 0, 0, INT64_MAX);
-    if (!cursor) return error_response(cursor.error());
-    read_your_writes();
-    auto res = with_store([&](store::ReadStore& st) -> Result<json::object> {
-      auto m = st.market_by_symbol(*mode, *symbol);
-      if (!m) return std::unexpected(m.error());
-      if (!*m) return fail(ErrorCode::NotFound, "no market " + std::string(*symbol));
-      std::optional<std::uint64_t> before;
-      if (*cursor > 0) before = static_cast<std::uint64_t>(*cursor);
-      auto p = st.recent_trades((*m)->id, static_cast<std::size_t>(*limit), before);
-      if (!p) return std::unexpected(p.error());
-      json::array out;
-      for (const auto& t : p->items) out.push_back(trade_record_json(t));
-      json::object o{
-          {"market", (*m)->symbol}, {"mode", mode_name(*mode)}, {"trades", std::move(out)}};
-      if (p->next) {
-        o["next"] = *p->next;
-      } else {
-        o["next"] = nullptr;
-      }
-      return o;
-    });
-    if (!res) return error_response(res.error());
-    return json_response(*res);
-  });
+  r.add_async(net::Method::Get, "/api/trades", on_readers([this](const net::Request& req) {
+                if (auto l = limited(req, {})) return std::move(*l);
+                auto mode = mode_of(req);
+                if (!mode) return error_response(mode.error());
+                const auto symbol = req.query_value("market");
+                if (!symbol) return error_response(400, "INVALID_ARGUMENT", "market is required");
+                auto limit =
+                    int_param(req, "limit", 100, 1, static_cast<std::int64_t>(store::kMaxPageSize));
+                if (!limit) return error_response(limit.error());
+                auto cursor = int_param(req, "cursor", 0, 0, INT64_MAX);
+                if (!cursor) return error_response(cursor.error());
+                read_your_writes();
+                auto res = with_store([&](store::ReadStore& st) -> Result<json::object> {
+                  auto m = st.market_by_symbol(*mode, *symbol);
+                  if (!m) return std::unexpected(m.error());
+                  if (!*m) return fail(ErrorCode::NotFound, "no market " + std::string(*symbol));
+                  std::optional<std::uint64_t> before;
+                  if (*cursor > 0) before = static_cast<std::uint64_t>(*cursor);
+                  auto p = st.recent_trades((*m)->id, static_cast<std::size_t>(*limit), before);
+                  if (!p) return std::unexpected(p.error());
+                  json::array out;
+                  for (const auto& t : p->items) out.push_back(trade_record_json(t));
+                  json::object o{{"market", (*m)->symbol},
+                                 {"mode", mode_name(*mode)},
+                                 {"trades", std::move(out)}};
+                  if (p->next) {
+                    o["next"] = *p->next;
+                  } else {
+                    o["next"] = nullptr;
+                  }
+                  return o;
+                });
+                if (!res) return error_response(res.error());
+                return json_response(*res);
+              }));
 }
 
 }  // namespace cx::api

@@ -222,73 +222,76 @@ void Api::add_trading_routes(net::Router& r) {
   r.add_async(net::Method::Post, "/api/orders/{orderId}/amend", amend);
 
   // ---- list: open (live, from the engine) or history (read store) ----
-  r.add_async(net::Method::Get, "/api/orders", [this](const net::Request& req, net::Reply reply) {
-    auto who = authenticate(req, true);
-    if (!who) return reply(error_response(who.error()));
-    if (auto l = limited(req, who->user_id)) return reply(std::move(*l));
-    auto mode = mode_of(req);
-    if (!mode) return reply(error_response(mode.error()));
-    auto limit = int_param(req, "limit", 100, 1, static_cast<std::int64_t>(store::kMaxPageSize));
-    if (!limit) return reply(error_response(limit.error()));
-    auto cursor = int_param(req, "cursor", 0, 0, INT64_MAX);
-    if (!cursor) return reply(error_response(cursor.error()));
-    const std::string status(req.query_value("status").value_or("open"));
-    const std::string market(req.query_value("market").value_or(""));
-    if (status == "open") {
-      const bool queued =
-          engine_.query([reply, user = who->user_id, m = *mode, market](const engine::Exchange& x) {
-            if (!market.empty() && !x.market_id(m, market)) {
-              // As for the other statuses: a filter naming no market is not an empty list.
-              return reply(error_response(404, "NOT_FOUND", "no market " + market));
-            }
-            reply(json_response(open_orders_json(x, user, m, market)));
-          });
-      if (!queued) reply(error_response(503, "UNAVAILABLE", "the engine is busy or stopping"));
-      return;
-    }
-    store::OrderQuery q;
-    q.mode = *mode;
-    q.limit = static_cast<std::size_t>(*limit);
-    if (*cursor > 0) q.before = static_cast<std::uint64_t>(*cursor);
-    if (status == "history" || status == "all") {
-      q.statuses = status == "all" ? store::StatusSet::all() : store::StatusSet::closed();
-    } else if (auto s = store::order_status_from(status)) {
-      q.statuses = store::StatusSet::none().with(*s);
-    } else {
-      return reply(error_response(400, "INVALID_ARGUMENT",
-                                  "status must be open, history, all or an order status"));
-    }
-    read_your_writes();
-    auto page = with_store([&](store::ReadStore& st) -> Result<json::object> {
-      auto tid = st.trader_id(who->user_id);
-      if (!tid) return std::unexpected(tid.error());
-      if (!*tid) return json::object{{"orders", json::array{}}, {"next", nullptr}};
-      q.trader = **tid;
-      if (!market.empty()) {
-        auto m = st.market_by_symbol(q.mode, market);
-        if (!m) return std::unexpected(m.error());
-        if (!*m) return fail(ErrorCode::NotFound, "no market " + market);
-        q.market = (*m)->id;
-      }
-      auto p = st.orders(q);
-      if (!p) return std::unexpected(p.error());
-      json::array items;
-      for (const auto& o : p->items) items.push_back(order_record_json(o));
-      json::object out{{"orders", std::move(items)}};
-      if (p->next) {
-        out["next"] = *p->next;
-      } else {
-        out["next"] = nullptr;
-      }
-      return out;
-    });
-    if (!page) return reply(error_response(page.error()));
-    reply(json_response(*page));
-  });
+  r.add_async(
+      net::Method::Get, "/api/orders",
+      on_readers([this](const net::Request& req, net::Reply reply) {
+        auto who = authenticate(req, true);
+        if (!who) return reply(error_response(who.error()));
+        if (auto l = limited(req, who->user_id)) return reply(std::move(*l));
+        auto mode = mode_of(req);
+        if (!mode) return reply(error_response(mode.error()));
+        auto limit =
+            int_param(req, "limit", 100, 1, static_cast<std::int64_t>(store::kMaxPageSize));
+        if (!limit) return reply(error_response(limit.error()));
+        auto cursor = int_param(req, "cursor", 0, 0, INT64_MAX);
+        if (!cursor) return reply(error_response(cursor.error()));
+        const std::string status(req.query_value("status").value_or("open"));
+        const std::string market(req.query_value("market").value_or(""));
+        if (status == "open") {
+          const bool queued = engine_.query(
+              [reply, user = who->user_id, m = *mode, market](const engine::Exchange& x) {
+                if (!market.empty() && !x.market_id(m, market)) {
+                  // As for the other statuses: a filter naming no market is not an empty list.
+                  return reply(error_response(404, "NOT_FOUND", "no market " + market));
+                }
+                reply(json_response(open_orders_json(x, user, m, market)));
+              });
+          if (!queued) reply(error_response(503, "UNAVAILABLE", "the engine is busy or stopping"));
+          return;
+        }
+        store::OrderQuery q;
+        q.mode = *mode;
+        q.limit = static_cast<std::size_t>(*limit);
+        if (*cursor > 0) q.before = static_cast<std::uint64_t>(*cursor);
+        if (status == "history" || status == "all") {
+          q.statuses = status == "all" ? store::StatusSet::all() : store::StatusSet::closed();
+        } else if (auto s = store::order_status_from(status)) {
+          q.statuses = store::StatusSet::none().with(*s);
+        } else {
+          return reply(error_response(400, "INVALID_ARGUMENT",
+                                      "status must be open, history, all or an order status"));
+        }
+        read_your_writes();
+        auto page = with_store([&](store::ReadStore& st) -> Result<json::object> {
+          auto tid = st.trader_id(who->user_id);
+          if (!tid) return std::unexpected(tid.error());
+          if (!*tid) return json::object{{"orders", json::array{}}, {"next", nullptr}};
+          q.trader = **tid;
+          if (!market.empty()) {
+            auto m = st.market_by_symbol(q.mode, market);
+            if (!m) return std::unexpected(m.error());
+            if (!*m) return fail(ErrorCode::NotFound, "no market " + market);
+            q.market = (*m)->id;
+          }
+          auto p = st.orders(q);
+          if (!p) return std::unexpected(p.error());
+          json::array items;
+          for (const auto& o : p->items) items.push_back(order_record_json(o));
+          json::object out{{"orders", std::move(items)}};
+          if (p->next) {
+            out["next"] = *p->next;
+          } else {
+            out["next"] = nullptr;
+          }
+          return out;
+        });
+        if (!page) return reply(error_response(page.error()));
+        reply(json_response(*page));
+      }));
 
   // ---- one order (own orders only; another's is 404) ----
   r.add_async(net::Method::Get, "/api/orders/{orderId}",
-              [this](const net::Request& req, net::Reply reply) {
+              on_readers([this](const net::Request& req, net::Reply reply) {
                 auto who = authenticate(req, true);
                 if (!who) return reply(error_response(who.error()));
                 if (auto l = limited(req, who->user_id)) return reply(std::move(*l));
@@ -312,7 +315,7 @@ void Api::add_trading_routes(net::Router& r) {
                 });
                 if (!found) return reply(error_response(found.error()));
                 reply(json_response(*found));
-              });
+              }));
 
   // ---- balances and positions (live, from the engine) ----
   r.add_async(net::Method::Get, "/api/balances", [this](const net::Request& req, net::Reply reply) {
@@ -409,17 +412,17 @@ void Api::add_trading_routes(net::Router& r) {
     };
   };
 
-  r.add_async(net::Method::Get, "/api/trades/history",
-              own_history("fills", fetch_page(
-                                       store::FillQuery{},
-                                       [](store::ReadStore& st, const store::FillQuery& q) {
-                                         return st.fills(q);
-                                       },
-                                       fill_record_json)));
+  r.add_async(
+      net::Method::Get, "/api/trades/history",
+      on_readers(own_history(
+          "fills", fetch_page(
+                       store::FillQuery{},
+                       [](store::ReadStore& st, const store::FillQuery& q) { return st.fills(q); },
+                       fill_record_json))));
 
   // Funding, settlement, penalties and insurance: the cash that moved outside trading.
   r.add_async(net::Method::Get, "/api/income",
-              [own_history, fetch_page](const net::Request& req, net::Reply reply) {
+              on_readers([own_history, fetch_page](const net::Request& req, net::Reply reply) {
                 store::IncomeQuery query;
                 if (auto k = req.query_value("kind")) {
                   query.kind = store::income_kind_from(*k);
@@ -435,46 +438,48 @@ void Api::add_trading_routes(net::Router& r) {
                                             return st.income(q);
                                           },
                                           income_record_json))(req, std::move(reply));
-              });
+              }));
 
   // ---- PAPER points (public, like the leaderboard) ----
-  r.get("/api/trades/{traderId}/paper-points", [this](const net::Request& req) {
-    const std::string name(*req.param("traderId"));
-    read_your_writes();
-    auto res = with_store([&](store::ReadStore& st) -> Result<json::object> {
-      auto tid = st.trader_id(name);
-      if (!tid) return std::unexpected(tid.error());
-      if (!*tid) return fail(ErrorCode::NotFound, "no trader " + name);
-      auto p = st.paper_points(**tid);
-      if (!p) return std::unexpected(p.error());
-      if (!*p) return json::object{{"traderId", name}, {"points", 0}, {"rank", nullptr}};
-      return points_json(**p);
-    });
-    if (!res) return error_response(res.error());
-    return json_response(*res);
-  });
-  r.get("/api/leaderboard", [this](const net::Request& req) {
-    auto limit = int_param(req, "limit", 50, 1, 500);
-    if (!limit) return error_response(limit.error());
-    auto offset = int_param(req, "offset", 0, 0, 1'000'000);
-    if (!offset) return error_response(offset.error());
-    const std::string_view by = req.query_value("by").value_or("points");
-    if (by != "points" && by != "pnl") {
-      return error_response(400, "INVALID_ARGUMENT", "by must be points or pnl");
-    }
-    auto res = with_store([&](store::ReadStore& st) -> Result<json::array> {
-      const auto n = static_cast<std::size_t>(*limit);
-      const auto from = static_cast<std::size_t>(*offset);
-      auto rows = by == "pnl" ? st.pnl_leaderboard(n, from) : st.leaderboard(n, from);
-      if (!rows) return std::unexpected(rows.error());
-      json::array out;
-      for (const auto& p : *rows) out.push_back(points_json(p));
-      return out;
-    });
-    if (!res) return error_response(res.error());
-    return json_response(
-        json::object{{"mode", "PAPER"}, {"by", by}, {"leaderboard", std::move(*res)}});
-  });
+  r.add_async(net::Method::Get, "/api/trades/{traderId}/paper-points",
+              on_readers([this](const net::Request& req) {
+                const std::string name(*req.param("traderId"));
+                read_your_writes();
+                auto res = with_store([&](store::ReadStore& st) -> Result<json::object> {
+                  auto tid = st.trader_id(name);
+                  if (!tid) return std::unexpected(tid.error());
+                  if (!*tid) return fail(ErrorCode::NotFound, "no trader " + name);
+                  auto p = st.paper_points(**tid);
+                  if (!p) return std::unexpected(p.error());
+                  if (!*p)
+                    return json::object{{"traderId", name}, {"points", 0}, {"rank", nullptr}};
+                  return points_json(**p);
+                });
+                if (!res) return error_response(res.error());
+                return json_response(*res);
+              }));
+  r.add_async(net::Method::Get, "/api/leaderboard", on_readers([this](const net::Request& req) {
+                auto limit = int_param(req, "limit", 50, 1, 500);
+                if (!limit) return error_response(limit.error());
+                auto offset = int_param(req, "offset", 0, 0, 1'000'000);
+                if (!offset) return error_response(offset.error());
+                const std::string_view by = req.query_value("by").value_or("points");
+                if (by != "points" && by != "pnl") {
+                  return error_response(400, "INVALID_ARGUMENT", "by must be points or pnl");
+                }
+                auto res = with_store([&](store::ReadStore& st) -> Result<json::array> {
+                  const auto n = static_cast<std::size_t>(*limit);
+                  const auto from = static_cast<std::size_t>(*offset);
+                  auto rows = by == "pnl" ? st.pnl_leaderboard(n, from) : st.leaderboard(n, from);
+                  if (!rows) return std::unexpected(rows.error());
+                  json::array out;
+                  for (const auto& p : *rows) out.push_back(points_json(p));
+                  return out;
+                });
+                if (!res) return error_response(res.error());
+                return json_response(
+                    json::object{{"mode", "PAPER"}, {"by", by}, {"leaderboard", std::move(*res)}});
+              }));
 }
 
 }  // namespace cx::api

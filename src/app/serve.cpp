@@ -167,7 +167,8 @@ int run_serve(const std::vector<std::string>& args) {
   ao.key_refill_ms = c.key_refill_ms;
   ao.ip_burst = c.ip_burst;
   ao.ip_refill_ms = c.ip_refill_ms;
-  ao.store_connections = c.io_threads + 2;
+  ao.reader_threads = 2;
+  ao.store_connections = c.io_threads + ao.reader_threads + 1;
   std::unique_ptr<api::Api> api_ptr;
   try {
     api_ptr = std::make_unique<api::Api>(**engine, hub, *mailer, metrics, ao);
