@@ -236,20 +236,30 @@ void AiGateway::housekeeping() {
   lk.unlock();
   auto rest = queue_.drain(1 << 20, std::chrono::milliseconds(0));
   stats_.add(rest);
-  dirty_.store(true);
   persist(rest);
 }
 
 void AiGateway::persist(std::vector<gateway::UsageRecord>& records) {
+  // Only the accounts that changed: a save costs what moved, not every account there is.
+  std::vector<gateway::AccountRow> rows = ledger_.take_changed_rows();
   if (!store_) return;
-  if (records.empty() && !dirty_.exchange(false)) return;
-  dirty_.store(false);
-  const auto rows = ledger_.export_rows();
+  if (!unsaved_.empty()) {
+    // Rows of a failed save, unless this snapshot has a newer row of the same account.
+    auto same = [](const gateway::AccountRow& a, const gateway::AccountRow& b) {
+      return a.kind == b.kind && a.id == b.id;
+    };
+    for (gateway::AccountRow& old : unsaved_) {
+      if (std::none_of(rows.begin(), rows.end(), [&](const auto& r) { return same(r, old); }))
+        rows.push_back(std::move(old));
+    }
+    unsaved_.clear();
+  }
+  if (records.empty() && rows.empty()) return;
   if (auto r = store_->save(rows, records); !r) {
-    // Kept in memory; the next batch tries again with a fresh snapshot (records are lost from
-    // the history, never from the balances).
+    // Kept in memory; the next save writes them (records are lost from the history, never
+    // from the balances).
     ++save_errors_;
-    dirty_.store(true);
+    unsaved_ = std::move(rows);
   }
 }
 
@@ -373,7 +383,6 @@ void AiGateway::serve(Service service, std::string user_id, const net::Request& 
   }
   if (!ledger_.has_user(call->user)) {
     ledger_.open(call->user);
-    dirty_.store(true);
   }
   auto max_cost = gateway::PriceTable::cost(*call->price, est);
   if (!max_cost) {
@@ -871,7 +880,6 @@ net::Response AiGateway::earnings(std::string_view provider_id) const {
 net::Response AiGateway::credits(std::string_view user_id) {
   if (!ledger_.has_user(user_id)) {
     ledger_.open(user_id);
-    dirty_.store(true);
   }
   const std::int64_t a = ledger_.available(user_id);
   const std::int64_t h = ledger_.held(user_id);
@@ -927,7 +935,6 @@ net::Response AiGateway::grant(const net::Request& req) {
   if (auto g = ledger_.grant(uid, *micro); !g) {
     return error_response(g.error());
   }
-  dirty_.store(true);
   return credits(uid);
 }
 

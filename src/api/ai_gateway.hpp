@@ -138,9 +138,10 @@ class AiGateway {
   std::atomic<std::uint64_t> requests_{0};
   gateway::PriceTable prices_;
   std::unique_ptr<GatewayStore> store_;
-  std::atomic<bool> dirty_{false};  ///< the ledger changed since the last save
   std::atomic<std::uint64_t> save_errors_{0};
-  /// Saves the ledger (when dirty or with records) and `records` (housekeeping thread).
+  /// Account rows a failed save did not write; retried with the next (housekeeping thread).
+  std::vector<gateway::AccountRow> unsaved_;
+  /// Saves the accounts that changed since the last save and `records` (housekeeping thread).
   void persist(std::vector<gateway::UsageRecord>& records);
 };
 

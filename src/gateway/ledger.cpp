@@ -24,6 +24,7 @@ struct UserAccount {
   std::int64_t available = 0;
   std::int64_t held = 0;
   std::int64_t granted = 0;
+  bool changed = false;  ///< listed in LedgerState::changed_users
 };
 
 struct LedgerState {
@@ -35,6 +36,17 @@ struct LedgerState {
   StringMap<std::int64_t> earnings;
   std::int64_t fees = 0;
   std::int64_t granted = 0;  ///< total granted, all users
+  // What changed since take_changed_rows() (nodes of unordered maps never move).
+  std::vector<UserAccount*> changed_users;
+  std::vector<std::string_view> changed_providers;  ///< keys of `earnings`, maybe repeated
+  bool fees_changed = false;
+
+  /// Caller holds `mu`.
+  void touch(UserAccount& a) {
+    if (a.changed) return;
+    a.changed = true;
+    changed_users.push_back(&a);
+  }
 
   /// The account of `id`, or nullptr. Caller holds `mu`.
   UserAccount* find(std::string_view id) {
@@ -48,6 +60,7 @@ struct LedgerState {
     auto [it, inserted] = users.emplace(std::string(id), UserAccount{});
     UserAccount& a = it->second;
     a.id = it->first;
+    touch(a);
     std::int64_t total = 0;
     if (options.signup_credits > 0 &&
         !__builtin_add_overflow(granted, options.signup_credits, &total)) {
@@ -154,6 +167,7 @@ Result<void> Ledger::grant(std::string_view user, std::int64_t amount) {
   a.available += amount;
   a.granted += amount;
   s.granted += amount;
+  s.touch(a);
   return {};
 }
 
@@ -203,11 +217,14 @@ Settlement Ledger::settle(Hold&& hold, std::int64_t cost, std::string_view provi
     }
     out.provider_share = static_cast<std::int64_t>(i128{out.debited} * bps / 10'000);
     out.platform_fee = out.debited - out.provider_share;
+    if (out.debited != 0) s.touch(a);
     if (out.provider_share > 0) {
       auto it = s.earnings.find(provider_id);
       if (it == s.earnings.end()) it = s.earnings.emplace(std::string(provider_id), 0).first;
       it->second += out.provider_share;
+      s.changed_providers.push_back(it->first);
     }
+    if (out.platform_fee != 0) s.fees_changed = true;
     s.fees += out.platform_fee;
   }
   hold.state_.reset();
@@ -312,6 +329,39 @@ std::vector<AccountRow> Ledger::export_rows() const {
     if (x.kind != y.kind) return x.kind < y.kind;
     return x.id < y.id;
   });
+  return rows;
+}
+
+std::vector<AccountRow> Ledger::take_changed_rows() {
+  std::vector<AccountRow> rows;
+  {
+    LedgerState& s = *state_;
+    std::lock_guard lock(s.mu);
+    rows.reserve(s.changed_users.size() + s.changed_providers.size() + 1);
+    for (UserAccount* a : s.changed_users) {
+      rows.push_back(
+          AccountRow{AccountKind::User, std::string(a->id), a->available + a->held, a->granted});
+      a->changed = false;
+    }
+    for (std::string_view id : s.changed_providers) {
+      rows.push_back(
+          AccountRow{AccountKind::Provider, std::string(id), s.earnings.find(id)->second, 0});
+    }
+    if (s.fees_changed) rows.push_back(AccountRow{AccountKind::Platform, "platform", s.fees, 0});
+    s.changed_users.clear();
+    s.changed_providers.clear();
+    s.fees_changed = false;
+  }
+  std::sort(rows.begin(), rows.end(), [](const AccountRow& x, const AccountRow& y) {
+    if (x.kind != y.kind) return x.kind < y.kind;
+    return x.id < y.id;
+  });
+  // A provider paid twice since the last call is listed twice: keep one row.
+  rows.erase(std::unique(rows.begin(), rows.end(),
+                         [](const AccountRow& x, const AccountRow& y) {
+                           return x.kind == y.kind && x.id == y.id;
+                         }),
+             rows.end());
   return rows;
 }
 

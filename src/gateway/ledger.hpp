@@ -165,6 +165,13 @@ class Ledger {
   /// A consistent snapshot of every account (one lock), sorted by kind then id; see AccountRow.
   [[nodiscard]] std::vector<AccountRow> export_rows() const;
 
+  /// The rows of the accounts whose row changed since the last call (or since the ledger was
+  /// built or restored), taken under one lock and sorted like export_rows(); the set is then
+  /// empty. A row changes on opening, grant and settle; reserve and a released hold move money
+  /// between available and held only, which one row holds together. Saving these rows after a
+  /// full save keeps a store equal to export_rows() at the time of the call.
+  [[nodiscard]] std::vector<AccountRow> take_changed_rows();
+
   /// Rebuilds a ledger from `export_rows` output. Errors (Corrupt): an empty user or provider
   /// id, a duplicate id within a kind, more than one platform row, a negative amount, a
   /// provider or platform row with granted != 0, a user whose granted exceeds int64 in total,

@@ -305,6 +305,77 @@ TEST(Ledger, ExportAndRestoreKeepEveryBalanceAndReturnHoldsToUsers) {
   EXPECT_TRUE(m.audit());
 }
 
+TEST(Ledger, ChangedRowsAreTheAccountsThatMovedSinceTheLastTake) {
+  Ledger l = make_ledger(10 * kCredit);
+  l.open("alice");
+  l.open("bob");
+  // Opening changed both rows (the signup credits).
+  std::vector<AccountRow> rows = l.take_changed_rows();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].id, "alice");
+  EXPECT_EQ(rows[1].id, "bob");
+  EXPECT_TRUE(l.take_changed_rows().empty());
+
+  // A hold moves money inside alice's row only: nothing to save.
+  { Hold h = reserve_ok(l, "alice", 2 * kCredit); }
+  EXPECT_TRUE(l.take_changed_rows().empty());
+
+  // A settlement changes the user, the provider and the platform; a second one to the same
+  // provider lists it once, with its latest earnings.
+  (void)l.settle(reserve_ok(l, "alice", 2 * kCredit), 1 * kCredit, "prov-a");
+  (void)l.settle(reserve_ok(l, "alice", 1 * kCredit), 5 * kCredit / 10, "prov-a");
+  rows = l.take_changed_rows();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].kind, AccountKind::User);
+  EXPECT_EQ(rows[0].id, "alice");
+  EXPECT_EQ(rows[0].available, l.available("alice"));
+  EXPECT_EQ(rows[1].kind, AccountKind::Provider);
+  EXPECT_EQ(rows[1].available, l.earnings("prov-a"));
+  EXPECT_EQ(rows[2].kind, AccountKind::Platform);
+  EXPECT_EQ(rows[2].available, l.platform_fees());
+
+  // A grant changes bob only.
+  ASSERT_TRUE(l.grant("bob", 3 * kCredit));
+  rows = l.take_changed_rows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].id, "bob");
+  EXPECT_EQ(rows[0].granted, 13 * kCredit);
+}
+
+TEST(Ledger, SavingChangedRowsOverAFullSaveEqualsAFullSaveNow) {
+  // A store: a full export, then only the changed rows, applied as upserts.
+  Ledger l = make_ledger(10 * kCredit, 6000);
+  std::map<std::pair<AccountKind, std::string>, AccountRow> store;
+  auto upsert = [&](const std::vector<AccountRow>& rows) {
+    for (const AccountRow& r : rows) store[{r.kind, r.id}] = r;
+  };
+  l.open("u0");
+  upsert(l.export_rows());
+  (void)l.take_changed_rows();
+  for (int i = 0; i < 200; ++i) {
+    const std::string user = "u" + std::to_string(i % 7);
+    if (i % 5 == 0) {
+      ASSERT_TRUE(l.grant(user, (i + 1) * 1000));
+    }
+    l.open(user);
+    if (auto h = l.reserve(user, 3000)) {
+      (void)l.settle(std::move(*h), (i * 37) % 5000, i % 3 == 0 ? "" : "p" + std::to_string(i % 4));
+    }
+    if (i % 13 == 0) upsert(l.take_changed_rows());
+  }
+  upsert(l.take_changed_rows());
+  std::vector<AccountRow> saved;
+  for (const auto& [key, row] : store) saved.push_back(row);
+  const std::vector<AccountRow> full = l.export_rows();
+  ASSERT_EQ(saved.size(), full.size());
+  for (std::size_t i = 0; i < full.size(); ++i) {
+    EXPECT_EQ(saved[i].kind, full[i].kind);
+    EXPECT_EQ(saved[i].id, full[i].id);
+    EXPECT_EQ(saved[i].available, full[i].available) << full[i].id;
+    EXPECT_EQ(saved[i].granted, full[i].granted) << full[i].id;
+  }
+}
+
 TEST(Ledger, RestoreRefusesRowsThatDoNotBalanceOrRepeat) {
   const LedgerOptions o;
   auto code = [&](std::vector<AccountRow> rows) {
