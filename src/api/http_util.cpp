@@ -3,6 +3,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <cstdint>
+
+#include "store/records.hpp"
 
 namespace cx::api {
 
@@ -100,6 +103,25 @@ Result<std::int64_t> int_param(const net::Request& req, std::string_view name,
                                                 std::to_string(lo) + " to " + std::to_string(hi));
   }
   return v;
+}
+
+Result<TimeWindow> time_window(const net::Request& req) {
+  TimeWindow w;
+  auto limit = int_param(req, "limit", 500, 1, static_cast<std::int64_t>(store::kMaxPageSize));
+  if (!limit) return std::unexpected(limit.error());
+  auto from = int_param(req, "from", -1, 0, INT64_MAX);
+  if (!from) return std::unexpected(from.error());
+  auto to = int_param(req, "to", -1, 0, INT64_MAX);
+  if (!to) return std::unexpected(to.error());
+  return TimeWindow{*limit, *from, *to};
+}
+
+void set_next(boost::json::object& out, std::optional<std::uint64_t> next) {
+  if (next) {
+    out["next"] = *next;
+  } else {
+    out["next"] = nullptr;
+  }
 }
 
 std::optional<std::string_view> cookie(const net::Request& req, std::string_view name) {

@@ -35,6 +35,16 @@ std::string_view mode_name(engine::Mode m) noexcept;
 [[nodiscard]] Result<std::int64_t> int_param(const net::Request& req, std::string_view name,
                                              std::int64_t fallback, std::int64_t lo,
                                              std::int64_t hi);
+/// A time-range page of a series: `limit` (1..store::kMaxPageSize, default 500), `from` and `to`
+/// (milliseconds; -1 when absent). The first bad one is its error.
+struct TimeWindow {
+  std::int64_t limit = 500;
+  std::int64_t from = -1;
+  std::int64_t to = -1;
+};
+[[nodiscard]] Result<TimeWindow> time_window(const net::Request& req);
+/// Sets `out["next"]`: the cursor of the next page, or null on the last one.
+void set_next(boost::json::object& out, std::optional<std::uint64_t> next);
 /// The value of cookie `name` from the Cookie header.
 std::optional<std::string_view> cookie(const net::Request& req, std::string_view name);
 /// A Set-Cookie value: HttpOnly, SameSite=Strict, Path=/, Max-Age (0 deletes).

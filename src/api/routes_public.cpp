@@ -237,13 +237,8 @@ void Api::add_public_routes(net::Router& r) {
           return error_response(400, "INVALID_ARGUMENT",
                                 "interval must be 1m, 5m, 1h, 1d, 1w or 1M");
         }
-        auto limit =
-            int_param(req, "limit", 500, 1, static_cast<std::int64_t>(store::kMaxPageSize));
-        if (!limit) return error_response(limit.error());
-        auto from = int_param(req, "from", -1, 0, INT64_MAX);
-        if (!from) return error_response(from.error());
-        auto to = int_param(req, "to", -1, 0, INT64_MAX);
-        if (!to) return error_response(to.error());
+        auto window = time_window(req);
+        if (!window) return error_response(window.error());
         read_your_writes();
         auto res = with_store([&](store::ReadStore& st) -> Result<json::object> {
           auto m = st.market_by_symbol(*mode, *symbol);
@@ -252,9 +247,9 @@ void Api::add_public_routes(net::Router& r) {
           store::KlineQuery q;
           q.market = (*m)->id;
           q.interval = *interval;
-          q.limit = static_cast<std::size_t>(*limit);
-          if (*from >= 0) q.from = *from;
-          if (*to >= 0) q.to = *to;
+          q.limit = static_cast<std::size_t>(window->limit);
+          if (window->from >= 0) q.from = window->from;
+          if (window->to >= 0) q.to = window->to;
           auto ks = st.klines(q);
           if (!ks) return std::unexpected(ks.error());
           json::array out;
@@ -277,13 +272,8 @@ void Api::add_public_routes(net::Router& r) {
         if (!mode) return error_response(mode.error());
         const auto symbol = req.query_value("market");
         if (!symbol) return error_response(400, "INVALID_ARGUMENT", "market is required");
-        auto limit =
-            int_param(req, "limit", 500, 1, static_cast<std::int64_t>(store::kMaxPageSize));
-        if (!limit) return error_response(limit.error());
-        auto from = int_param(req, "from", -1, 0, INT64_MAX);
-        if (!from) return error_response(from.error());
-        auto to = int_param(req, "to", -1, 0, INT64_MAX);
-        if (!to) return error_response(to.error());
+        auto window = time_window(req);
+        if (!window) return error_response(window.error());
         read_your_writes();
         auto res = with_store([&](store::ReadStore& st) -> Result<json::object> {
           auto m = st.market_by_symbol(*mode, *symbol);
@@ -291,9 +281,9 @@ void Api::add_public_routes(net::Router& r) {
           if (!*m) return fail(ErrorCode::NotFound, "no market " + std::string(*symbol));
           store::PriceQuery q;
           q.market = (*m)->id;
-          q.limit = static_cast<std::size_t>(*limit);
-          if (*from >= 0) q.from = *from;
-          if (*to >= 0) q.to = *to;
+          q.limit = static_cast<std::size_t>(window->limit);
+          if (window->from >= 0) q.from = window->from;
+          if (window->to >= 0) q.to = window->to;
           auto points = st.price_history(q);
           if (!points) return std::unexpected(points.error());
           json::array out;
@@ -335,11 +325,7 @@ void Api::add_public_routes(net::Router& r) {
                   json::object o{{"market", (*m)->symbol},
                                  {"mode", mode_name(*mode)},
                                  {"trades", std::move(out)}};
-                  if (p->next) {
-                    o["next"] = *p->next;
-                  } else {
-                    o["next"] = nullptr;
-                  }
+                  set_next(o, p->next);
                   return o;
                 });
                 if (!res) return error_response(res.error());

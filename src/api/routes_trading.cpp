@@ -278,11 +278,7 @@ void Api::add_trading_routes(net::Router& r) {
           json::array items;
           for (const auto& o : p->items) items.push_back(order_record_json(o));
           json::object out{{"orders", std::move(items)}};
-          if (p->next) {
-            out["next"] = *p->next;
-          } else {
-            out["next"] = nullptr;
-          }
+          set_next(out, p->next);
           return out;
         });
         if (!page) return reply(error_response(page.error()));
@@ -381,11 +377,7 @@ void Api::add_trading_routes(net::Router& r) {
         auto p = fetch(st, **tid, *mode, market_id, static_cast<std::size_t>(*limit), before);
         if (!p) return std::unexpected(p.error());
         json::object out{{field, std::move(p->items)}};
-        if (p->next) {
-          out["next"] = *p->next;
-        } else {
-          out["next"] = nullptr;
-        }
+        set_next(out, p->next);
         return out;
       });
       if (!page) return reply(error_response(page.error()));
