@@ -221,70 +221,6 @@ void Api::add_trading_routes(net::Router& r) {
   r.add_async(net::Method::Patch, "/api/orders/{orderId}", amend);
   r.add_async(net::Method::Post, "/api/orders/{orderId}/amend", amend);
 
-  // ---- list: open (live, from the engine) or history (read store) ----
-  r.add_async(
-      net::Method::Get, "/api/orders",
-      on_readers([this](const net::Request& req, net::Reply reply) {
-        auto who = authenticate(req, true);
-        if (!who) return reply(error_response(who.error()));
-        if (auto l = limited(req, who->user_id)) return reply(std::move(*l));
-        auto mode = mode_of(req);
-        if (!mode) return reply(error_response(mode.error()));
-        auto limit =
-            int_param(req, "limit", 100, 1, static_cast<std::int64_t>(store::kMaxPageSize));
-        if (!limit) return reply(error_response(limit.error()));
-        auto cursor = int_param(req, "cursor", 0, 0, INT64_MAX);
-        if (!cursor) return reply(error_response(cursor.error()));
-        const std::string status(req.query_value("status").value_or("open"));
-        const std::string market(req.query_value("market").value_or(""));
-        if (status == "open") {
-          const bool queued = engine_.query(
-              [reply, user = who->user_id, m = *mode, market](const engine::Exchange& x) {
-                if (!market.empty() && !x.market_id(m, market)) {
-                  // As for the other statuses: a filter naming no market is not an empty list.
-                  return reply(error_response(404, "NOT_FOUND", "no market " + market));
-                }
-                reply(json_response(open_orders_json(x, user, m, market)));
-              });
-          if (!queued) reply(error_response(503, "UNAVAILABLE", "the engine is busy or stopping"));
-          return;
-        }
-        store::OrderQuery q;
-        q.mode = *mode;
-        q.limit = static_cast<std::size_t>(*limit);
-        if (*cursor > 0) q.before = static_cast<std::uint64_t>(*cursor);
-        if (status == "history" || status == "all") {
-          q.statuses = status == "all" ? store::StatusSet::all() : store::StatusSet::closed();
-        } else if (auto s = store::order_status_from(status)) {
-          q.statuses = store::StatusSet::none().with(*s);
-        } else {
-          return reply(error_response(400, "INVALID_ARGUMENT",
-                                      "status must be open, history, all or an order status"));
-        }
-        read_your_writes();
-        auto page = with_store([&](store::ReadStore& st) -> Result<json::object> {
-          auto tid = st.trader_id(who->user_id);
-          if (!tid) return std::unexpected(tid.error());
-          if (!*tid) return json::object{{"orders", json::array{}}, {"next", nullptr}};
-          q.trader = **tid;
-          if (!market.empty()) {
-            auto m = st.market_by_symbol(q.mode, market);
-            if (!m) return std::unexpected(m.error());
-            if (!*m) return fail(ErrorCode::NotFound, "no market " + market);
-            q.market = (*m)->id;
-          }
-          auto p = st.orders(q);
-          if (!p) return std::unexpected(p.error());
-          json::array items;
-          for (const auto& o : p->items) items.push_back(order_record_json(o));
-          json::object out{{"orders", std::move(items)}};
-          set_next(out, p->next);
-          return out;
-        });
-        if (!page) return reply(error_response(page.error()));
-        reply(json_response(*page));
-      }));
-
   // ---- one order (own orders only; another's is 404) ----
   r.add_async(net::Method::Get, "/api/orders/{orderId}",
               on_readers([this](const net::Request& req, net::Reply reply) {
@@ -338,7 +274,7 @@ void Api::add_trading_routes(net::Router& r) {
         if (!queued) reply(error_response(503, "UNAVAILABLE", "the engine is busy or stopping"));
       });
 
-  // ---- the caller's own history (read store): fills and income ----
+  // ---- the caller's own history (read store): orders, fills and income ----
   // Mode, limit, cursor and market are parsed once here; `fetch` reads one page for the
   // caller's trader and returns its items and the next cursor.
   struct HistoryPage {
@@ -353,6 +289,7 @@ void Api::add_trading_routes(net::Router& r) {
                                                                       net::Reply reply) {
       auto who = authenticate(req, true);
       if (!who) return reply(error_response(who.error()));
+      if (auto l = limited(req, who->user_id)) return reply(std::move(*l));
       auto mode = mode_of(req);
       if (!mode) return reply(error_response(mode.error()));
       auto limit = int_param(req, "limit", 100, 1, static_cast<std::int64_t>(store::kMaxPageSize));
@@ -411,6 +348,52 @@ void Api::add_trading_routes(net::Router& r) {
                        store::FillQuery{},
                        [](store::ReadStore& st, const store::FillQuery& q) { return st.fills(q); },
                        fill_record_json))));
+
+  // ---- list: open (live, from the engine) or history (read store, paged like the fills) ----
+  r.add_async(
+      net::Method::Get, "/api/orders",
+      on_readers([this, own_history, fetch_page](const net::Request& req, net::Reply reply) {
+        const std::string status(req.query_value("status").value_or("open"));
+        if (status != "open") {
+          store::OrderQuery query;
+          std::optional<Error> bad;
+          if (status == "history" || status == "all") {
+            query.statuses = status == "all" ? store::StatusSet::all() : store::StatusSet::closed();
+          } else if (auto st = store::order_status_from(status)) {
+            query.statuses = store::StatusSet::none().with(*st);
+          } else {
+            bad = Error{ErrorCode::InvalidArgument,
+                        "status must be open, history, all or an order status"};
+          }
+          auto read = [bad](store::ReadStore& st,
+                            const store::OrderQuery& q) -> Result<store::Page<store::OrderRecord>> {
+            if (bad) return std::unexpected(*bad);  // after authentication, as for the others
+            return st.orders(q);
+          };
+          return own_history("orders", fetch_page(query, read, order_record_json))(req, reply);
+        }
+        auto who = authenticate(req, true);
+        if (!who) return reply(error_response(who.error()));
+        if (auto l = limited(req, who->user_id)) return reply(std::move(*l));
+        auto mode = mode_of(req);
+        if (!mode) return reply(error_response(mode.error()));
+        // Not used by the open list (it is never paged), but checked as for the others.
+        auto limit =
+            int_param(req, "limit", 100, 1, static_cast<std::int64_t>(store::kMaxPageSize));
+        if (!limit) return reply(error_response(limit.error()));
+        auto cursor = int_param(req, "cursor", 0, 0, INT64_MAX);
+        if (!cursor) return reply(error_response(cursor.error()));
+        const std::string market(req.query_value("market").value_or(""));
+        const bool queued = engine_.query(
+            [reply, user = who->user_id, m = *mode, market](const engine::Exchange& x) {
+              if (!market.empty() && !x.market_id(m, market)) {
+                // As for the other statuses: a filter naming no market is not an empty list.
+                return reply(error_response(404, "NOT_FOUND", "no market " + market));
+              }
+              reply(json_response(open_orders_json(x, user, m, market)));
+            });
+        if (!queued) reply(error_response(503, "UNAVAILABLE", "the engine is busy or stopping"));
+      }));
 
   // Funding, settlement, penalties and insurance: the cash that moved outside trading.
   r.add_async(net::Method::Get, "/api/income",

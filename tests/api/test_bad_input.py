@@ -80,6 +80,15 @@ class BadInput(ServerTestCase):
         self.assertRefused("GET", "/api/orders?mode=PAPER&market=NOPE", status=404)
         self.assertRefused("GET", "/api/orders?mode=REAL&market=BAD%2FUSDC", status=404)
         self.assertRefused("GET", "/api/trades/history?mode=PAPER&market=NOPE", status=404)
+
+    def test_bad_list_parameters(self):
+        self.assertRefused("GET", "/api/orders?mode=PAPER&status=SOMETIMES", status=400,
+                           code="INVALID_ARGUMENT")
+        self.assertRefused("GET", "/api/orders?mode=PAPER&status=history&limit=0", status=400)
+        self.assertRefused("GET", "/api/orders?mode=PAPER&status=open&cursor=-1", status=400)
+        self.assertRefused("GET", "/api/trades/history?mode=PAPER&limit=1001", status=400)
+        # Credentials are checked first: a stranger learns nothing from the parameters.
+        self.assertRefused("GET", "/api/orders?mode=PAPER&status=SOMETIMES", status=401, key=False)
         self.assertRefused("GET", "/api/depth?mode=PAPER&market=NOPE")
 
     def test_too_many_decimals(self):
