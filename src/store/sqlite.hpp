@@ -28,8 +28,12 @@ struct DbOptions {
   int cache_kib = 32 * 1024;   ///< page cache of this connection (allocated as used)
   /// Pages of WAL after which a commit checkpoints (SQLite's default is 1000). Checkpoints are
   /// where synchronous=NORMAL syncs, so fewer of them cost less on slow disks; 0 turns
-  /// automatic checkpoints off (then run `PRAGMA wal_checkpoint` elsewhere).
-  int wal_autocheckpoint_pages = 1000;
+  /// automatic checkpoints off (then run `PRAGMA wal_checkpoint` elsewhere). 20,000 pages
+  /// (80 MiB of WAL at most): under order load the projector checkpointed several times a
+  /// second with 1,000, rewriting the same index pages and syncing the disk the journal syncs;
+  /// bench_api measured 15% less projector CPU per order and 23% more orders/s (median of 3
+  /// interleaved pairs, load 7).
+  int wal_autocheckpoint_pages = 20'000;
 };
 
 /// A prepared statement. Bind parameters are 1-based, columns 0-based (SQLite's convention).
