@@ -149,7 +149,8 @@ void WsConnection::write_next() {
   if (writing_) return;  // on_write comes back here
   control_flight_.swap(control_queue_);
   for (const ControlWrite& c : control_flight_) {
-    if (is_close_frame(c.bytes)) close_written_ = true;
+    // Before the handshake has completed Beast writes the HTTP response, not frames.
+    if (opened_ && is_close_frame(c.bytes)) close_written_ = true;
   }
   data_flight_.clear();
   if (ended_ || close_written_) {
@@ -162,10 +163,9 @@ void WsConnection::write_next() {
   writing_ = true;
   // Straight to the socket: WsStream's reads still pass through tcp_stream, whose timeouts are
   // off (Beast's websocket timeouts govern the session).
-  asio::async_write(beast::get_lowest_layer(ws_).socket(), buffers_,
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      self->on_write(ec);
-                    });
+  asio::async_write(
+      beast::get_lowest_layer(ws_).socket(), buffers_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
 }
 
 void WsConnection::build_buffers() {

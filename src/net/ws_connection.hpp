@@ -70,10 +70,10 @@ class WsConnection final : public Session,
   std::vector<ControlWrite> control_queue_;   ///< Beast's writes waiting for the writer
   std::vector<ControlWrite> control_flight_;  ///< Beast's writes in the write in flight
   std::vector<std::shared_ptr<const std::string>> data_flight_;  ///< messages in flight
-  std::string headers_;                          ///< their frame headers, 10 bytes each
-  std::vector<asio::const_buffer> buffers_;      ///< the write in flight
-  bool writing_ = false;                         ///< a write is in flight
-  bool close_written_ = false;                   ///< a close frame went into a write
+  std::string headers_;                      ///< their frame headers, 10 bytes each
+  std::vector<asio::const_buffer> buffers_;  ///< the write in flight
+  bool writing_ = false;                     ///< a write is in flight
+  bool close_written_ = false;               ///< a close frame went into a write
   bool opened_ = false;
   bool closing_ = false;
   bool ended_ = false;
