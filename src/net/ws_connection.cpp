@@ -58,9 +58,7 @@ WsConnection::WsConnection(ServerCore& core, beast::tcp_stream&& stream,
       session_(std::move(session)),
       ws_(std::move(stream)),
       close_timer_(ex_) {
-  ws_.next_layer().set_sink(this);
-  data_flight_.reserve(kMaxBatch);
-  buffers_.reserve(2 * kMaxBatch + 8);
+  ws_.next_layer().set_sink(this);  // the write vectors grow on first use: idle sessions stay small
 }
 
 WsConnection::~WsConnection() {
