@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <array>
 
 #include "core/decimal.hpp"
 #include "engine/asset.hpp"
@@ -337,14 +338,14 @@ void WsHub::on_command(const Committed& c, const engine::Exchange& x) {
         MarketFeed& f = feed(*m, x);
         f.touched = true;
         if (kind == "fill") {
-          if (f.subs.size() > 0) {
+          if (!f.subs.empty()) {
             f.trades.push_back(json::object{{"price", o.at("price")},
                                             {"qty", o.at("qty")},
                                             {"takerSide", o.at("takerSide")},
                                             {"ts", c.ts},
                                             {"seq", c.seq}});
           }
-        } else if (f.subs.size() > 0) {
+        } else if (!f.subs.empty()) {
           f.subs.broadcast(json::serialize(json::object{{"channel", f.channel},
                                                         {"type", "price"},
                                                         {"ts", c.ts},
@@ -361,7 +362,7 @@ void WsHub::on_command(const Committed& c, const engine::Exchange& x) {
       auto it = traders_.find({trader, mode_key});
       if (it == traders_.end()) return;
       it->second.touched = true;
-      if (it->second.subs.size() == 0) return;
+      if (it->second.subs.empty()) return;
       json::object out{{"channel", "trader." + trader + "." + mode},
                        {"type", trader_message_type(kind)},
                        {"data", o}};
@@ -420,12 +421,14 @@ void WsHub::flush(bool force) {
     MarketFeed& f = *fp;
     if (!force && now - f.last_flush < flush_interval_) continue;
     f.last_flush = now;
+    // The increment and the trades go to each subscriber together (one wake of its writer).
+    std::array<std::shared_ptr<const std::string>, 2> out;
     if (!f.changed.empty()) {
       // One increment: the final state of every level that changed, each once.
       std::sort(f.changed.begin(), f.changed.end());
       f.changed.erase(std::unique(f.changed.begin(), f.changed.end()), f.changed.end());
       ++f.seq;
-      if (f.subs.size() > 0) {
+      if (!f.subs.empty()) {
         json::array bids, asks;
         for (const auto& [bid, price] : f.changed) {
           Qty q = 0;
@@ -444,17 +447,18 @@ void WsHub::flush(bool force) {
             {"channel", f.channel},       {"type", "depth"},         {"seq", f.seq},
             {"prevSeq", f.seq - 1},       {"bids", std::move(bids)}, {"asks", std::move(asks)},
             {"checksum", top_checksum(f)}};
-        f.subs.broadcast(json::serialize(o));
+        out[0] = std::make_shared<const std::string>(json::serialize(o));
       }
       f.changed.clear();
     }
     if (!f.trades.empty()) {
-      if (f.subs.size() > 0) {
-        f.subs.broadcast(json::serialize(json::object{
+      if (!f.subs.empty()) {
+        out[1] = std::make_shared<const std::string>(json::serialize(json::object{
             {"channel", f.channel}, {"type", "trades"}, {"trades", std::move(f.trades)}}));
       }
       f.trades = json::array{};
     }
+    if (out[0] || out[1]) f.subs.broadcast(out);
   }
 }
 
@@ -467,7 +471,7 @@ void WsHub::on_batch_end(const engine::Exchange& x) {
   for (auto& [key, tf] : traders_) {
     if (!tf.touched) continue;
     tf.touched = false;
-    if (tf.subs.size() > 0) send_account(key.first, static_cast<Mode>(key.second), tf, x);
+    if (!tf.subs.empty()) send_account(key.first, static_cast<Mode>(key.second), tf, x);
   }
   const Timestamp now = x.now();
   for (auto& fp : markets_) {
@@ -476,7 +480,7 @@ void WsHub::on_batch_end(const engine::Exchange& x) {
     if (now - f.last_summary < kSummaryEveryMs) continue;
     f.touched = false;
     f.last_summary = now;
-    if (f.subs.size() == 0) continue;
+    if (f.subs.empty()) continue;
     const auto mid = x.market_id(fp->channel.ends_with(".REAL") ? Mode::Real : Mode::Paper,
                                  std::string_view(f.channel).substr(7, f.channel.rfind('.') - 7));
     if (!mid) continue;

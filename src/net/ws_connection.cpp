@@ -5,6 +5,37 @@ namespace cx::net::detail {
 namespace {
 
 constexpr std::size_t kMaxCloseReason = 123;  // RFC 6455: control frame payload <= 125 bytes
+/// Messages per write: two buffers each (header, payload), within the 64 that one writev takes.
+constexpr std::size_t kMaxBatch = 28;
+constexpr std::size_t kMaxHeader = 10;
+
+/// Writes the header of one unmasked, final text frame of `size` payload bytes into `out`;
+/// returns its length (RFC 6455 section 5.2).
+std::size_t text_frame_header(std::size_t size, char* out) noexcept {
+  out[0] = static_cast<char>(0x81);  // FIN, opcode 1 (text)
+  if (size < 126) {
+    out[1] = static_cast<char>(size);
+    return 2;
+  }
+  if (size <= 0xFFFF) {
+    out[1] = static_cast<char>(126);
+    out[2] = static_cast<char>((size >> 8) & 0xFF);
+    out[3] = static_cast<char>(size & 0xFF);
+    return 4;
+  }
+  out[1] = static_cast<char>(127);
+  const auto wide = static_cast<std::uint64_t>(size);
+  for (std::size_t i = 0; i < 8; ++i) {
+    out[2 + i] = static_cast<char>((wide >> (8 * (7 - i))) & 0xFF);
+  }
+  return 10;
+}
+
+/// True when Beast's write is a close frame (opcode 8): no data frame may follow it.
+bool is_close_frame(const std::string& bytes) noexcept {
+  return !bytes.empty() && (static_cast<unsigned char>(bytes[0]) & 0x0F) == 0x08 &&
+         (static_cast<unsigned char>(bytes[0]) & 0x80) != 0;
+}
 
 }  // namespace
 
@@ -26,7 +57,9 @@ WsConnection::WsConnection(ServerCore& core, beast::tcp_stream&& stream,
       ex_(stream.get_executor()),
       session_(std::move(session)),
       ws_(std::move(stream)),
-      close_timer_(ex_) {}
+      close_timer_(ex_) {
+  ws_.next_layer().set_sink(this);  // the write vectors grow on first use: idle sessions stay small
+}
 
 WsConnection::~WsConnection() {
   session_->stop_sending();
@@ -105,27 +138,64 @@ void WsConnection::on_read(beast::error_code ec) {
   read_next();  // also while closing: the peer's close frame completes this read
 }
 
+void WsConnection::control_write(std::string bytes, WsWriteHandler done) {
+  control_queue_.push_back(ControlWrite{std::move(bytes), std::move(done)});
+  write_next();
+}
+
 void WsConnection::write_next() {
-  if (ended_) {
-    session_->write_done(false);
-    return;
+  if (writing_) return;  // on_write comes back here
+  control_flight_.swap(control_queue_);
+  for (const ControlWrite& c : control_flight_) {
+    // Before the handshake has completed Beast writes the HTTP response, not frames.
+    if (opened_ && is_close_frame(c.bytes)) close_written_ = true;
   }
-  writing_ = session_->next_to_write();
-  if (!writing_) return;
-  ws_.text(true);
-  ws_.async_write(
-      asio::buffer(*writing_),
+  data_flight_.clear();
+  if (ended_ || close_written_) {
+    session_->write_done(false);  // nothing more will be written: stop queueing
+  } else {
+    session_->take_batch(data_flight_, kMaxBatch);
+  }
+  if (control_flight_.empty() && data_flight_.empty()) return;
+  build_buffers();
+  writing_ = true;
+  // Straight to the socket: WsStream's reads still pass through tcp_stream, whose timeouts are
+  // off (Beast's websocket timeouts govern the session).
+  asio::async_write(
+      beast::get_lowest_layer(ws_).socket(), buffers_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
 }
 
+void WsConnection::build_buffers() {
+  buffers_.clear();
+  for (const ControlWrite& c : control_flight_) buffers_.push_back(asio::buffer(c.bytes));
+  headers_.resize(kMaxHeader * data_flight_.size());
+  for (std::size_t i = 0; i < data_flight_.size(); ++i) {
+    char* h = headers_.data() + kMaxHeader * i;
+    buffers_.emplace_back(h, text_frame_header(data_flight_[i]->size(), h));
+    buffers_.push_back(asio::buffer(*data_flight_[i]));
+  }
+}
+
 void WsConnection::on_write(beast::error_code ec) {
-  writing_.reset();
-  session_->write_done(!ec);
+  writing_ = false;
+  const std::size_t messages = data_flight_.size();
+  data_flight_.clear();
+  if (messages > 0) session_->write_done(!ec);
+  if (!ec) {
+    for (std::size_t i = 0; i < messages; ++i) core_.metrics.ws_message_out();
+  }
+  // Beast's handlers may write again (into control_queue_): finish this batch first.
+  std::vector<ControlWrite> done;
+  done.swap(control_flight_);
+  for (ControlWrite& c : done) {
+    const std::size_t n = ec ? 0 : c.bytes.size();
+    std::move(c.done)(ec, n);
+  }
   if (ec) {
     hard_close();  // the pending read completes with an error and ends the session
-    return;
+    // Beast's writes queued meanwhile still complete (with the error) through write_next.
   }
-  core_.metrics.ws_message_out();
   write_next();
 }
 

@@ -52,27 +52,39 @@ std::size_t WsGroup::broadcast(std::string text) {
   return broadcast(std::make_shared<const std::string>(std::move(text)));
 }
 
+bool WsGroup::empty() const {
+  const std::lock_guard lock(mutex_);
+  return members_.empty();
+}
+
 std::size_t WsGroup::broadcast(const std::shared_ptr<const std::string>& text) {
-  std::vector<std::weak_ptr<WsSession>> targets;
+  if (!text) return 0;
+  return broadcast(std::span<const std::shared_ptr<const std::string>>(&text, 1));
+}
+
+std::size_t WsGroup::broadcast(std::span<const std::shared_ptr<const std::string>> texts) {
+  // One strong pointer per live member, taken under the lock (the expired ones are pruned on the
+  // way); sending happens outside it. The vector's storage is reused by this thread's next
+  // broadcast.
+  thread_local std::vector<WsSessionPtr> spare;
+  std::vector<WsSessionPtr> targets;
+  targets.swap(spare);
   {
     const std::lock_guard lock(mutex_);
     targets.reserve(members_.size());
-    for (const auto& [id, weak] : members_) targets.push_back(weak);
+    std::erase_if(members_, [&targets](auto& m) {
+      auto s = m.second.lock();
+      if (!s) return true;
+      targets.push_back(std::move(s));
+      return false;
+    });
   }
   std::size_t sent = 0;
-  bool expired = false;
-  for (const auto& weak : targets) {
-    auto s = weak.lock();
-    if (!s) {
-      expired = true;
-    } else if (s->send(text)) {
-      ++sent;
-    }
+  for (const WsSessionPtr& s : targets) {
+    if (s->send(texts)) ++sent;
   }
-  if (expired) {
-    const std::lock_guard lock(mutex_);
-    std::erase_if(members_, [](const auto& m) { return m.second.expired(); });
-  }
+  targets.clear();  // the group keeps no session alive
+  if (spare.capacity() < targets.capacity()) spare.swap(targets);
   return sent;
 }
 

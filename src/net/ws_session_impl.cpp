@@ -17,18 +17,32 @@ bool WsSessionImpl::send(std::string text) {
 
 bool WsSessionImpl::send(std::shared_ptr<const std::string> text) {
   if (!text) return false;
+  return send(std::span<const std::shared_ptr<const std::string>>(&text, 1));
+}
+
+bool WsSessionImpl::send(std::span<const std::shared_ptr<const std::string>> texts) {
+  std::size_t count = 0;
+  std::size_t bytes = 0;
+  for (const auto& t : texts) {
+    if (!t) continue;
+    ++count;
+    bytes += t->size();
+  }
+  if (count == 0) return false;
   bool overflow = false;
   bool wake_writer = false;
   {
     const std::lock_guard lock(mutex_);
     if (!sendable_) return false;
-    const std::size_t count = queue_.size() + (writing_ ? 1 : 0);
-    if (count + 1 > max_messages_ || queued_bytes_ + text->size() > max_bytes_) {
+    if (queue_.size() + writing_messages_ + count > max_messages_ ||
+        queued_bytes_ + bytes > max_bytes_) {
       overflow = true;
       stop_sending_locked();
     } else {
-      queued_bytes_ += text->size();
-      queue_.push_back(std::move(text));
+      queued_bytes_ += bytes;
+      for (const auto& t : texts) {
+        if (t) queue_.push_back(t);
+      }
       wake_writer = !writer_active_;
       writer_active_ = true;
     }
@@ -55,7 +69,7 @@ std::size_t WsSessionImpl::queued_bytes() const noexcept {
 
 std::size_t WsSessionImpl::queued_messages() const noexcept {
   const std::lock_guard lock(mutex_);
-  return queue_.size() + (writing_ ? 1 : 0);
+  return queue_.size() + writing_messages_;
 }
 
 void WsSessionImpl::opened() {
@@ -66,21 +80,26 @@ void WsSessionImpl::opened() {
   open_.store(true, std::memory_order_release);
 }
 
-std::shared_ptr<const std::string> WsSessionImpl::next_to_write() {
+void WsSessionImpl::take_batch(std::vector<std::shared_ptr<const std::string>>& out,
+                               std::size_t max) {
   const std::lock_guard lock(mutex_);
   if (queue_.empty()) {
     writer_active_ = false;
-    return nullptr;
+    return;
   }
-  writing_ = std::move(queue_.front());
-  queue_.pop_front();
-  return writing_;
+  while (!queue_.empty() && max-- > 0) {
+    writing_bytes_ += queue_.front()->size();
+    ++writing_messages_;
+    out.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
 }
 
 void WsSessionImpl::write_done(bool ok) {
   const std::lock_guard lock(mutex_);
-  if (writing_) queued_bytes_ -= writing_->size();
-  writing_.reset();
+  queued_bytes_ -= writing_bytes_;
+  writing_bytes_ = 0;
+  writing_messages_ = 0;
   if (!ok) {
     stop_sending_locked();
     writer_active_ = false;
@@ -96,7 +115,7 @@ void WsSessionImpl::stop_sending() {
 void WsSessionImpl::stop_sending_locked() {
   sendable_ = false;
   queue_.clear();
-  queued_bytes_ = writing_ ? writing_->size() : 0;
+  queued_bytes_ = writing_bytes_;
 }
 
 bool WsSessionImpl::post_to_connection(std::function<void(WsConnection&)> fn) {

@@ -6,6 +6,8 @@
 
 #include <deque>
 #include <functional>
+#include <span>
+#include <vector>
 
 #include "net/server_core.hpp"
 
@@ -20,6 +22,7 @@ class WsSessionImpl final : public WsSession {
 
   bool send(std::string text) override;
   bool send(std::shared_ptr<const std::string> text) override;
+  bool send(std::span<const std::shared_ptr<const std::string>> texts) override;
   void close(std::uint16_t code, std::string reason) override;
   bool is_open() const noexcept override { return open_.load(std::memory_order_acquire); }
   std::size_t queued_bytes() const noexcept override;
@@ -29,9 +32,10 @@ class WsSessionImpl final : public WsSession {
   void attach(std::weak_ptr<WsConnection> connection) { connection_ = std::move(connection); }
   /// The handshake completed: sends are accepted from now on.
   void opened();
-  /// Moves the next queued message into flight; null (and the writer marked idle) when none.
-  std::shared_ptr<const std::string> next_to_write();
-  /// The message in flight has been written (or failed: then sending stops).
+  /// Moves up to `max` queued messages, oldest first, into flight (appended to `out`); when
+  /// none is queued, marks the writer idle so that the next send() wakes it.
+  void take_batch(std::vector<std::shared_ptr<const std::string>>& out, std::size_t max);
+  /// The messages in flight have been written (or failed, or will never be: then sending stops).
   void write_done(bool ok);
   /// Closing or closed: drops the queue and refuses further sends.
   void stop_sending();
@@ -48,7 +52,8 @@ class WsSessionImpl final : public WsSession {
 
   mutable std::mutex mutex_;
   std::deque<std::shared_ptr<const std::string>> queue_;
-  std::shared_ptr<const std::string> writing_;  ///< in flight; counted in queued_bytes_
+  std::size_t writing_messages_ = 0;  ///< in flight; counted in the limits
+  std::size_t writing_bytes_ = 0;     ///< in flight; counted in queued_bytes_
   std::size_t queued_bytes_ = 0;
   bool writer_active_ = false;  ///< a write is posted or in flight
   bool sendable_ = false;       ///< open and not closing

@@ -285,5 +285,130 @@ TEST(WebSocket, OversizedMessageClosesWith1009) {
   EXPECT_EQ(closed.get().code, ws_close::kTooBig);
 }
 
+/// Waits for the hook to see the first session; null after kWait.
+WsSessionPtr first_session(Observed& seen) {
+  auto opened = seen.first_open.get_future();
+  if (!ready_within(opened, kWait)) return nullptr;
+  return opened.get().lock();
+}
+
+TEST(WebSocket, BurstsArriveWholeAndInOrderWithPongsAndEchoesBetweenThem) {
+  auto o = ws_options();
+  o.ws.max_queue_messages = 4096;
+  o.ws.max_queue_bytes = 64 << 20;
+  Observed seen;
+  auto server = start_server(o, Router{}, seen.handlers());
+  WsClient c(server->port(), "/ws?token=good");
+  ASSERT_TRUE(c.open());
+  auto session = first_session(seen);
+  ASSERT_TRUE(session);
+  int pongs = 0;
+  c.stream().control_callback([&](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::pong) ++pongs;
+  });
+
+  // Every length class of a frame header (7-bit, 16-bit, 64-bit), singly and several at once.
+  const std::size_t sizes[] = {0, 1, 125, 126, 127, 4096, 65535, 65536, 70'000};
+  std::vector<std::string> expected;
+  std::thread pusher([&] {
+    for (int round = 0; round < 20; ++round) {
+      std::vector<std::shared_ptr<const std::string>> several;
+      for (std::size_t size : sizes) {
+        std::string text(size, static_cast<char>('a' + round));
+        if (size > 0) text[0] = static_cast<char>('0' + (size % 10));
+        expected.push_back(text);
+        if (round % 2 == 0) {
+          EXPECT_TRUE(session->send(std::move(text)));
+        } else {
+          several.push_back(std::make_shared<const std::string>(std::move(text)));
+        }
+      }
+      if (!several.empty()) {
+        EXPECT_TRUE(session->send(several));
+      }
+    }
+  });
+  // Pings (one at a time, as Beast requires), then a message to echo, while the server writes:
+  // each pong is queued before the echo, so all three arrive before it.
+  std::function<void(int)> ping = [&](int left) {
+    if (left == 0) {
+      c.stream().text(true);
+      c.stream().async_write(asio::buffer(std::string_view("mid")),
+                             [](beast::error_code, std::size_t) {});
+      return;
+    }
+    c.stream().async_ping({}, [&, left](beast::error_code ec) {
+      if (!ec) ping(left - 1);
+    });
+  };
+  ping(3);
+  pusher.join();
+  std::size_t next = 0;
+  bool echoed = false;
+  while (next < expected.size() || !echoed) {
+    auto msg = c.read();
+    ASSERT_TRUE(msg) << "after " << next << " of " << expected.size();
+    if (*msg == "echo:mid from 127.0.0.1") {
+      EXPECT_FALSE(echoed);
+      echoed = true;
+      continue;
+    }
+    ASSERT_LT(next, expected.size());
+    ASSERT_EQ(msg->size(), expected[next].size()) << "message " << next;
+    EXPECT_EQ(*msg, expected[next]) << "message " << next;
+    ++next;
+  }
+  EXPECT_EQ(pongs, 3);
+  EXPECT_EQ(server->metrics().snapshot().ws_messages_out, expected.size() + 1);
+}
+
+TEST(WebSocket, SeveralMessagesAreQueuedAllOrNone) {
+  auto o = ws_options();
+  o.ws.max_queue_messages = 4;
+  o.ws.close_timeout = 500ms;
+  Observed seen;
+  auto server = start_server(o, Router{}, seen.handlers());
+  WsClient c(server->port(), "/ws?token=good");
+  ASSERT_TRUE(c.open());
+  auto session = first_session(seen);
+  ASSERT_TRUE(session);
+  auto msgs = [](std::initializer_list<const char*> texts) {
+    std::vector<std::shared_ptr<const std::string>> out;
+    for (const char* t : texts) out.push_back(std::make_shared<const std::string>(t));
+    return out;
+  };
+  EXPECT_TRUE(session->send(msgs({"a", "b", "c"})));
+  EXPECT_EQ(c.read(), "a");
+  EXPECT_EQ(c.read(), "b");
+  EXPECT_EQ(c.read(), "c");
+  EXPECT_FALSE(session->send(msgs({"1", "2", "3", "4", "5"})));  // more than the queue holds
+  EXPECT_FALSE(session->is_open());
+  beast::error_code ec;
+  EXPECT_FALSE(c.read(kWait, &ec));  // none of the five, then our close frame
+  EXPECT_EQ(ec, websocket::error::closed);
+  EXPECT_EQ(c.stream().reason().code, ws_close::kPolicy);
+}
+
+TEST(WebSocket, ClientCloseIsAnsweredAfterTheMessagesInFlight) {
+  auto o = ws_options();
+  o.ws.max_queue_bytes = 64 << 20;
+  Observed seen;
+  auto server = start_server(o, Router{}, seen.handlers());
+  WsClient c(server->port(), "/ws?token=good");
+  ASSERT_TRUE(c.open());
+  auto session = first_session(seen);
+  ASSERT_TRUE(session);
+  const auto payload = std::make_shared<const std::string>(16 * 1024, 'q');
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(session->send(payload));
+  beast::error_code result = asio::error::would_block;
+  c.stream().async_close(websocket::close_code::normal, [&](beast::error_code ec) { result = ec; });
+  c.context().restart();
+  c.context().run_for(kWait);
+  EXPECT_FALSE(result) << result.message();  // our close frame came back: a clean handshake
+  auto closed = seen.first_close.get_future();
+  ASSERT_TRUE(ready_within(closed, kWait));
+  EXPECT_EQ(closed.get().code, ws_close::kNormal);
+}
+
 }  // namespace
 }  // namespace cx::net::test
