@@ -294,6 +294,8 @@ net::Router Api::router() {
             "gauge");
     counter("engine_durable_seq", "Last durable command.", s.durable_seq, "gauge");
     counter("store_projected_seq", "Last command in the read store.", s.projected_seq, "gauge");
+    counter("engine_projector_waits_total",
+            "Times the engine waited for a read store that had fallen behind.", s.projector_waits);
     net::Response resp = net::Response::text(200, std::move(out));
     resp.content_type = "text/plain; version=0.0.4";
     return resp;

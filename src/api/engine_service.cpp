@@ -43,6 +43,7 @@ struct EngineService::ProjectorState {
   std::unique_ptr<store::Projector> projector;
   std::mutex mutex;
   std::condition_variable wake;
+  std::condition_variable room;  ///< the projector took the inbox (back-pressure)
   mutable std::mutex done_mutex;
   mutable std::condition_variable done_cv;
   std::vector<store::CommandRecord> inbox;
@@ -179,9 +180,7 @@ bool EngineService::wait_projected(SeqNo seq, std::chrono::milliseconds timeout)
   if (projected_seq() >= seq) return true;
   // A waiting reader makes the projector commit its open transaction now.
   projection_waiters_.fetch_add(1, std::memory_order_acq_rel);
-  {
-    std::lock_guard lk(proj_->mutex);
-  }
+  { std::lock_guard lk(proj_->mutex); }
   proj_->wake.notify_one();
   bool ok = false;
   {
@@ -334,12 +333,27 @@ void EngineService::run_batch(std::vector<Item>& batch, std::vector<Applied>& ap
       stats_.orders_placed += batch_orders_;
       stats_.fills += batch_fills_;
     }
-    // Durable: hand the captured commands to the projector.
+    // Durable: hand the captured commands to the projector, waiting first while it is
+    // options_.projector_max_lag commands behind (it takes the whole inbox when it wakes).
+    std::uint64_t waited = 0;
+    std::size_t inbox = 0;
     {
-      std::lock_guard lk(proj_->mutex);
+      std::unique_lock lk(proj_->mutex);
+      const std::size_t lag = std::max<std::size_t>(options_.projector_max_lag, 1);
+      if (proj_->inbox.size() >= lag) {
+        ++waited;
+        proj_->wake.notify_one();
+        proj_->room.wait(lk, [&] { return proj_->inbox.size() < lag; });
+      }
       for (auto& r : pending_records_) proj_->inbox.push_back(std::move(r));
       for (auto& r : proj_->spare) spare_records_.push_back(std::move(r));
       proj_->spare.clear();
+      inbox = proj_->inbox.size();
+    }
+    {
+      std::lock_guard lk(stats_mutex_);
+      stats_.projector_waits += waited;
+      stats_.projector_inbox_max = std::max<std::uint64_t>(stats_.projector_inbox_max, inbox);
     }
     pending_records_.clear();
     proj_->wake.notify_one();
@@ -375,7 +389,7 @@ void EngineService::run_batch(std::vector<Item>& batch, std::vector<Applied>& ap
 
 void EngineService::projector_loop() {
   std::vector<store::CommandRecord> work;
-  std::size_t in_tx = 0;      // commands applied since the last commit
+  std::size_t in_tx = 0;       // commands applied since the last commit
   Clock::time_point opened{};  // when the open transaction took its first command
   auto publish = [&] {
     {
@@ -410,6 +424,8 @@ void EngineService::projector_loop() {
       stop = proj_->stop;
       work.swap(proj_->inbox);
     }
+    proj_->room.notify_all();
+    if (options_.before_projecting && !work.empty()) options_.before_projecting();
     if (!proj_->failed) {
       for (const store::CommandRecord& rec : work) {
         if (auto r = proj_->projector->apply(rec); !r) {
@@ -424,8 +440,8 @@ void EngineService::projector_loop() {
         if (in_tx >= options_.projector_batch) commit();
       }
     }
-    if (in_tx > 0 && (stop || waiting() ||
-                      Clock::now() >= opened + options_.projector_commit_interval)) {
+    if (in_tx > 0 &&
+        (stop || waiting() || Clock::now() >= opened + options_.projector_commit_interval)) {
       commit();
     }
     if (proj_->failed) publish();  // wake readers: they time out rather than wait for nothing

@@ -54,6 +54,12 @@ struct EngineOptions {
   /// A read-store transaction stays open this long to gather more commands (fewer SQLite page
   /// writes and checkpoints under load); a reader waiting in wait_projected() commits it at once.
   std::chrono::milliseconds projector_commit_interval{20};
+  /// Back-pressure: when this many committed commands wait for the projector, the engine waits
+  /// for it before handing over more (and the request queue's bound answers 503 meanwhile), so
+  /// a read store that cannot keep up never makes memory grow without bound.
+  std::size_t projector_max_lag = 100'000;
+  /// Test hook: runs on the projector thread each time it takes the inbox (a slow read store).
+  std::function<void()> before_projecting;
   /// Test hook: the time source in milliseconds since the epoch (default: system clock).
   std::function<Timestamp()> clock;
 };
@@ -98,6 +104,8 @@ struct EngineStats {
   std::uint64_t fills = 0;
   SeqNo durable_seq = 0;
   SeqNo projected_seq = 0;
+  std::uint64_t projector_waits = 0;      ///< times the engine waited for the projector
+  std::uint64_t projector_inbox_max = 0;  ///< most commands ever waiting for the projector
 };
 
 class EngineService {
