@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <map>
 #include <string>
 #include <string_view>
@@ -20,6 +21,13 @@
 namespace {
 
 using namespace cx::bench::server;
+
+/// CPU seconds the calling thread has used.
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 long env_or(const char* name, long fallback) {
   const char* v = std::getenv(name);
@@ -64,9 +72,13 @@ void orders() {
   };
   std::map<std::string, double> cpu_from;
   std::map<std::string, double> cpu_to;
+  double driver_from = 0;
+  double driver_to = 0;
   LoadResult r = run_load(srv.port(), conns, std::chrono::milliseconds(1000),
                           std::chrono::milliseconds(seconds * 1000), make, [&](bool start) {
                             (start ? cpu_from : cpu_to) = srv.thread_cpu_seconds();
+                            // The driver runs this on its own (only) thread.
+                            (start ? driver_from : driver_to) = thread_cpu_seconds();
                           });
   if (!r.first_failure.empty()) {
     std::fprintf(stderr, "# api.orders: first non-2xx response:\n# %.300s\n",
@@ -95,8 +107,9 @@ void orders() {
     cpu_total += us;
     if (us >= 0.5) cpu_text += " " + name + " " + std::to_string(static_cast<int>(us + 0.5));
   }
-  std::fprintf(stderr, "# api.orders: server CPU per order %.0f us:%s\n", cpu_total,
-               cpu_text.c_str());
+  std::fprintf(stderr, "# api.orders: server CPU per order %.0f us:%s; load driver %.0f us\n",
+               cpu_total, cpu_text.c_str(),
+               (driver_to - driver_from) * 1e6 / std::max<double>(1, static_cast<double>(r.ok)));
   const double rate = static_cast<double>(r.ok) / r.seconds;
   const double p50 = quantile(r.latency_us, 0.50) / 1000;
   const double p99 = quantile(r.latency_us, 0.99) / 1000;

@@ -234,11 +234,11 @@ Result<Principal> Api::authenticate_as(const net::Request& req, store::KeyKind k
 
 // ---------------------------------------------------------------- plumbing
 
-void Api::submit(std::string text, net::Reply reply,
+void Api::submit(json::object command, net::Reply reply,
                  std::function<net::Response(CommandResult&, const engine::Exchange&)> shape,
                  EngineService::Guard guard) {
   const bool queued = engine_.submit_json(
-      std::move(text),
+      std::move(command),
       [reply, shape = std::move(shape)](CommandResult& r, const engine::Exchange& x) {
         if (r.error) {
           reply(error_response(*r.error));

@@ -139,7 +139,7 @@ class Api {
 
   /// Submits a JSON command and replies with what `shape` makes of its result (engine
   /// thread). A decode error is its 4xx; a full queue is 503.
-  void submit(std::string json, net::Reply reply,
+  void submit(boost::json::object command, net::Reply reply,
               std::function<net::Response(CommandResult&, const engine::Exchange&)> shape,
               EngineService::Guard guard = {});
 

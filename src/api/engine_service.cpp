@@ -148,6 +148,15 @@ bool EngineService::submit_json(std::string json, Done done, Guard guard) {
   return push(std::move(item));
 }
 
+bool EngineService::submit_json(boost::json::object command, Done done, Guard guard) {
+  Item item;
+  item.kind = Item::Kind::Object;
+  item.object = std::move(command);
+  item.guard = std::move(guard);
+  item.done = std::move(done);
+  return push(std::move(item));
+}
+
 bool EngineService::submit(engine::CommandBody body, Done done) {
   Item item;
   item.kind = Item::Kind::Body;
@@ -291,7 +300,9 @@ void EngineService::run_batch(std::vector<Item>& batch, std::vector<Applied>& ap
         continue;
       }
     }
-    auto decoded = decode_command(item.json, durable_->exchange());
+    auto decoded = item.kind == Item::Kind::Object
+                       ? decode_command(item.object, durable_->exchange())
+                       : decode_command(item.json, durable_->exchange());
     if (!decoded) {
       a.result.error = decoded.error();
       continue;

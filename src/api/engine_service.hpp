@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -142,6 +143,8 @@ class EngineService {
   /// Queues a JSON command (docs/replay.md shapes), decoded on the engine thread. False (and
   /// `done` not called) when the queue is full or the service is stopping.
   bool submit_json(std::string json, Done done, Guard guard = {});
+  /// The same for a command already parsed (no text round trip).
+  bool submit_json(boost::json::object command, Done done, Guard guard = {});
   /// Queues a command body.
   bool submit(engine::CommandBody body, Done done);
   /// Runs `fn` on the engine thread after the current batch is durable. False when refused.
@@ -163,8 +166,9 @@ class EngineService {
   /// One request: a JSON command, a command body, or a query (a plain struct: g++ 12 warns
   /// falsely about moves of a variant of these).
   struct Item {
-    enum class Kind : std::uint8_t { Json, Body, Query } kind = Kind::Json;
+    enum class Kind : std::uint8_t { Json, Object, Body, Query } kind = Kind::Json;
     std::string json;
+    boost::json::object object;
     Guard guard;
     std::optional<engine::CommandBody> body;
     Query query;

@@ -219,7 +219,10 @@ class Decoder {
     json::value v = json::parse(line, ec);
     if (ec) return fail(ErrorCode::InvalidArgument, "not JSON: " + ec.message());
     if (!v.is_object()) return fail(ErrorCode::InvalidArgument, "a command must be a JSON object");
-    const json::object& obj = v.get_object();
+    return decode(v.get_object());
+  }
+
+  Result<DecodedCommand> decode(const json::object& obj) {
     Reader top(obj, "");
     const std::string_view cmd = top.str("cmd");
     if (!top.ok()) return fail(ErrorCode::InvalidArgument, top.error());
@@ -604,6 +607,10 @@ void put_spec(json::object& o, const MarketSpec& s) {
 
 Result<DecodedCommand> decode_command(std::string_view line, const Exchange& ex) {
   return Decoder(ex).decode(line);
+}
+
+Result<DecodedCommand> decode_command(const json::object& command, const Exchange& ex) {
+  return Decoder(ex).decode(command);
 }
 
 std::string_view event_name(EventType t) noexcept {

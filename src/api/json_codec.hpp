@@ -48,6 +48,9 @@ struct DecodedCommand {
 /// field, on anything the codec can check; never changes anything.
 [[nodiscard]] Result<DecodedCommand> decode_command(std::string_view line,
                                                     const engine::Exchange& ex);
+/// The same for a command already parsed (a server route builds the object it submits).
+[[nodiscard]] Result<DecodedCommand> decode_command(const boost::json::object& command,
+                                                    const engine::Exchange& ex);
 
 /// Encodes one event as {"event": <kind>, "seq": seq, ...} with names instead of ids and
 /// decimals at the market's or asset's scale. Call before the exchange's next apply(): client

@@ -30,7 +30,7 @@ void Api::add_admin_routes(net::Router& r) {
                 json::object cmd = std::move(*body);
                 cmd["cmd"] = "createMarket";
                 cmd.erase("ts");
-                submit(json::serialize(cmd), reply,
+                submit(std::move(cmd), reply,
                        [](CommandResult& res, const engine::Exchange& x) {
                          if (auto bad = rejection_response(res)) return std::move(*bad);
                          for (const engine::ExEvent& e : res.raw) {
@@ -63,7 +63,7 @@ void Api::add_admin_routes(net::Router& r) {
               error_response(400, "INVALID_ARGUMENT", "status must be ACTIVE, PAUSED or DELISTED"));
         }
         json::object cmd{{"cmd", cmd_name}, {"mode", mode_name(*mode)}, {"market", market}};
-        submit(json::serialize(cmd), reply, [](CommandResult& res, const engine::Exchange&) {
+        submit(std::move(cmd), reply, [](CommandResult& res, const engine::Exchange&) {
           if (auto bad = rejection_response(res)) return std::move(*bad);
           return json_response(json::object{{"events", res.events}});
         });
@@ -85,7 +85,7 @@ void Api::add_admin_routes(net::Router& r) {
                 // Only existing traders: the codec would register an unknown name.
                 const std::string trader = string_field(*body, "trader").value_or("");
                 submit(
-                    json::serialize(cmd), reply,
+                    std::move(cmd), reply,
                     [](CommandResult& res, const engine::Exchange&) {
                       if (auto bad = rejection_response(res)) return std::move(*bad);
                       return json_response(json::object{{"events", res.events}});

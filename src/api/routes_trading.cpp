@@ -23,10 +23,12 @@ constexpr std::string_view kOrderFields[] = {
     "timeInForce",  "expireAt", "triggerPrice", "postOnly", "reduceOnly", "selfTradePrevention",
     "clientOrderId"};
 
-json::object placement(const json::object& body, const std::string& trader) {
-  json::object o;
+/// The placement command of a request body; takes the fields out of `body`.
+json::object placement(json::object& body, const std::string& trader) {
+  json::object o(body.storage());
+  o.reserve(std::size(kOrderFields) + 2);
   for (std::string_view f : kOrderFields) {
-    if (const json::value* v = body.if_contains(f)) o[f] = *v;
+    if (json::value* v = body.if_contains(f)) o[f] = std::move(*v);
   }
   o["cmd"] = "placeOrder";
   o["trader"] = trader;
@@ -45,8 +47,8 @@ void Api::add_trading_routes(net::Router& r) {
     if (!body) return reply(error_response(body.error()));
     auto mode = mode_of(req, &*body);
     if (!mode) return reply(error_response(mode.error()));
-    json::object cmd = placement(*body, who->user_id);
     const std::string cid = string_field(*body, "clientOrderId").value_or("");
+    json::object cmd = placement(*body, who->user_id);
     // A client order id that was already used returns the original order: first from the read
     // store (orders it holds), then, on the engine thread, from orders not yet projected.
     if (!cid.empty()) {
@@ -79,7 +81,7 @@ void Api::add_trading_routes(net::Router& r) {
       };
     }
     submit(
-        json::serialize(cmd), reply,
+        std::move(cmd), reply,
         [](CommandResult& res, const engine::Exchange& x) {
           if (res.duplicate_of) {
             return net::Response::json(200, R"({"duplicate":true,"order":)" + res.note + "}");
@@ -117,10 +119,10 @@ void Api::add_trading_routes(net::Router& r) {
             commands.push_back(std::move(o));
           }
         }
-        if (const json::value* os = body->if_contains("orders")) {
+        if (json::value* os = body->if_contains("orders")) {
           if (!os->is_array())
             return reply(error_response(400, "INVALID_ARGUMENT", "orders must be an array"));
-          for (const json::value& o : os->as_array()) {
+          for (json::value& o : os->as_array()) {
             if (!o.is_object())
               return reply(error_response(400, "INVALID_ARGUMENT", "each order is an object"));
             json::object p = placement(o.as_object(), who->user_id);
@@ -136,7 +138,7 @@ void Api::add_trading_routes(net::Router& r) {
                          {"mode", mode_name(*mode)},
                          {"trader", who->user_id},
                          {"commands", std::move(commands)}};
-        submit(json::serialize(cmd), reply, [](CommandResult& res, const engine::Exchange& x) {
+        submit(std::move(cmd), reply, [](CommandResult& res, const engine::Exchange& x) {
           if (auto bad = rejection_response(res)) return std::move(*bad);
           return json_response(placement_result_json(res, x), 201);
         });
@@ -154,7 +156,7 @@ void Api::add_trading_routes(net::Router& r) {
                                  {"mode", mode_name(*mode)},
                                  {"trader", who->user_id},
                                  {"orderId", std::string(*req.param("orderId"))}};
-                submit(json::serialize(cmd), reply,
+                submit(std::move(cmd), reply,
                        [](CommandResult& res, const engine::Exchange&) {
                          if (auto bad = rejection_response(res)) return std::move(*bad);
                          json::array cancelled;
@@ -177,7 +179,7 @@ void Api::add_trading_routes(net::Router& r) {
         json::object cmd{
             {"cmd", "cancelAll"}, {"mode", mode_name(*mode)}, {"trader", who->user_id}};
         if (auto m = req.query_value("market")) cmd["market"] = *m;
-        submit(json::serialize(cmd), reply, [](CommandResult& res, const engine::Exchange&) {
+        submit(std::move(cmd), reply, [](CommandResult& res, const engine::Exchange&) {
           if (auto bad = rejection_response(res)) return std::move(*bad);
           json::array cancelled;
           for (const json::value& v : res.events) {
@@ -208,7 +210,7 @@ void Api::add_trading_routes(net::Router& r) {
       return reply(
           error_response(400, "INVALID_ARGUMENT", "an amend names a price, a qty or both"));
     }
-    submit(json::serialize(cmd), reply, [](CommandResult& res, const engine::Exchange&) {
+    submit(std::move(cmd), reply, [](CommandResult& res, const engine::Exchange&) {
       if (auto bad = rejection_response(res)) return std::move(*bad);
       json::array amended;
       for (const json::value& v : res.events) {

@@ -217,18 +217,19 @@ json::object order_from_events(const CommandResult& r, std::size_t accepted,
 
 }  // namespace
 
-json::object placement_result_json(const CommandResult& r, const engine::Exchange& x) {
+json::object placement_result_json(CommandResult& r, const engine::Exchange& x) {
   json::array orders;
   for (std::size_t i = 0; i < r.raw.size(); ++i) {
     if (r.raw[i].type == EventType::Accepted) orders.push_back(order_from_events(r, i, x));
   }
   json::object out;
+  out.reserve(4);
   if (orders.size() == 1) {
     out["order"] = orders[0];
   }
   out["orders"] = std::move(orders);
   out["seq"] = r.seq;
-  out["events"] = r.events;
+  out["events"] = std::move(r.events);
   return out;
 }
 

@@ -29,8 +29,9 @@ boost::json::object kline_json(const store::Kline& k, int price_scale, int qty_s
 boost::json::object points_json(const store::PointsEntry& p);
 
 /// The order a placement created, from its events: {"order": {...}, "fills": [...],
-/// "events": [...]}. For a batch: {"orders": [...], "events": [...]}.
-boost::json::object placement_result_json(const CommandResult& r, const engine::Exchange& x);
+/// "events": [...]}. For a batch: {"orders": [...], "events": [...]}. Takes r.events (the
+/// answer is the last use of a command's result).
+boost::json::object placement_result_json(CommandResult& r, const engine::Exchange& x);
 /// An order named by a resubmitted client order id: the live order if it is live, else what is
 /// known of it (id, market, client order id; its history is in the read store shortly).
 boost::json::object live_or_known_order_json(const engine::Exchange& x, OrderId id, MarketId market,

@@ -1,6 +1,8 @@
 #include "net/http_session.hpp"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <limits>
 
 #include "net/http_stream.hpp"
@@ -300,10 +302,8 @@ void HttpSession::handle() {
 
   const std::uint64_t generation = ++generation_;
   awaiting_reply_ = true;
-  handler_timer_.expires_after(core_.options.handler_timeout);
-  handler_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
-    if (!ec) self->on_handler_timeout(generation);
-  });
+  handler_deadline_ = read_done_ + core_.options.handler_timeout;
+  if (!handler_timer_armed_) arm_handler_timer();
   const Reply reply(std::make_shared<SessionReplySink>(weak_from_this(), generation, core_.liveness,
                                                        core_.options.max_stream_queue_bytes));
   try {
@@ -316,13 +316,29 @@ void HttpSession::handle() {
 
 void HttpSession::deliver(std::uint64_t generation, Response response) {
   if (generation != generation_ || !awaiting_reply_ || state_ != State::Handling) return;
-  awaiting_reply_ = false;
-  handler_timer_.cancel();
+  awaiting_reply_ = false;  // the handler timer, still armed, finds nothing to do
   respond(std::move(response));
 }
 
-void HttpSession::on_handler_timeout(std::uint64_t generation) {
-  if (generation != generation_ || !awaiting_reply_ || state_ != State::Handling) return;
+/// One wait serves many requests: a reply leaves the timer armed, and when it fires it looks at
+/// the request awaiting a reply now (if any) and waits again until that one's deadline. So a
+/// busy keep-alive connection arms a timer about once per handler_timeout, not per request.
+void HttpSession::arm_handler_timer() {
+  handler_timer_armed_ = true;
+  handler_timer_.expires_at(handler_deadline_);
+  handler_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    self->handler_timer_armed_ = false;
+    if (ec || self->state_ == State::Closed) return;
+    self->on_handler_timer();
+  });
+}
+
+void HttpSession::on_handler_timer() {
+  if (!awaiting_reply_ || state_ != State::Handling) return;  // re-armed by the next request
+  if (Clock::now() < handler_deadline_) {
+    arm_handler_timer();  // a later request than the one the wait was armed for
+    return;
+  }
   awaiting_reply_ = false;
   respond(Response::error(
       503, "TIMEOUT",
@@ -349,6 +365,7 @@ void HttpSession::upgrade(http::request<http::string_body>&& msg, Request&& req)
   }
   upgraded_ = true;
   state_ = State::Closed;
+  handler_timer_.cancel();  // an earlier request's wait would keep this object alive
   WsConnection::start(core_, std::move(stream_), std::move(decision.context), remote_,
                       std::move(msg), request_id_);
 }
@@ -359,33 +376,64 @@ void HttpSession::respond(Response r, bool close, bool linger) {
     core_.log("net: handler returned status " + std::to_string(r.status));
     r = Response::error(500, "INTERNAL", "internal error");
   }
-  res_ = {};
-  res_.version(11);
-  res_.result(r.status);
-  if (!r.content_type.empty()) res_.set(http::field::content_type, r.content_type);
-  for (const auto& [name, value] : r.headers) res_.insert(name, value);
-  res_.set("x-request-id", request_id_);
   const bool keep_alive =
       request_keep_alive_ && !close && !core_.stopping.load(std::memory_order_acquire);
-  res_.keep_alive(keep_alive);
-  if (head_request_) {  // the headers of the response, its body left out
-    res_.content_length(r.body.size());
+  // 1xx, 204 and 304 carry no body and no Content-Length (RFC 9110 8.6); HEAD gets the length of
+  // the body it would have had, and no body.
+  const bool bodiless = r.status < 200 || r.status == 204 || r.status == 304;
+  write_head(r, !bodiless, keep_alive);
+  if (head_request_ || bodiless) {
+    out_body_.clear();
   } else {
-    res_.body() = std::move(r.body);
-    res_.prepare_payload();
+    out_body_ = std::move(r.body);
   }
   // Counted before the write starts, so a client that has its response sees it counted.
   core_.metrics.record_request(r.status, Clock::now() - read_done_);
   stream_.expires_after(core_.options.write_timeout);
-  http::async_write(
-      stream_, res_,
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_),
+                                                  asio::buffer(out_body_)};
+  asio::async_write(
+      stream_, buffers,
       [self = shared_from_this(), keep_alive, linger](beast::error_code ec, std::size_t) {
         self->on_write(ec, keep_alive, linger);
       });
 }
 
+/// The status line and header block of `r` into out_head_, in one buffer (Beast's serializer
+/// costs more than the rest of a small response). Header lines a handler gave with a CR or LF
+/// in them are left out rather than let one header become two.
+void HttpSession::write_head(const Response& r, bool with_length, bool keep_alive) {
+  auto field = [this](std::string_view name, std::string_view value) {
+    if (name.empty() || name.find_first_of("\r\n:") != std::string_view::npos ||
+        value.find_first_of("\r\n") != std::string_view::npos) {
+      return;
+    }
+    out_head_ += name;
+    out_head_ += ": ";
+    out_head_ += value;
+    out_head_ += "\r\n";
+  };
+  char digits[24];
+  out_head_.clear();
+  out_head_ += "HTTP/1.1 ";
+  out_head_.append(digits, std::to_chars(digits, digits + sizeof digits, r.status).ptr);
+  out_head_ += ' ';
+  const auto reason = http::obsolete_reason(http::int_to_status(r.status));
+  out_head_.append(reason.data(), reason.size());
+  out_head_ += "\r\n";
+  if (!r.content_type.empty()) field("Content-Type", r.content_type);
+  for (const auto& [name, value] : r.headers) field(name, value);
+  field("x-request-id", request_id_);
+  if (with_length) {
+    out_head_ += "Content-Length: ";
+    out_head_.append(digits, std::to_chars(digits, digits + sizeof digits, r.body.size()).ptr);
+    out_head_ += "\r\n";
+  }
+  if (!keep_alive) out_head_ += "Connection: close\r\n";
+  out_head_ += "\r\n";
+}
+
 void HttpSession::on_write(beast::error_code ec, bool keep_alive, bool linger) {
-  res_ = {};
   if (ec) {
     close_now();
     return;

@@ -65,11 +65,13 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
   void handle();
   void upgrade(http::request<http::string_body>&& msg, Request&& req);
-  void on_handler_timeout(std::uint64_t generation);
+  void arm_handler_timer();
+  void on_handler_timer();
 
   /// Writes `r`; `close` forces Connection: close; `linger` drains the peer's bytes before
   /// closing (after an error, so the peer sees the response rather than a reset).
   void respond(Response r, bool close = false, bool linger = false);
+  void write_head(const Response& r, bool with_length, bool keep_alive);
   void on_write(beast::error_code ec, bool keep_alive, bool linger);
   // Streaming (http_session_stream.cpp).
   void on_stream_head(beast::error_code ec);
@@ -93,7 +95,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> res_;
+  std::string out_head_;  ///< the response in flight: status line and headers
+  std::string out_body_;  ///< and its body
   http::response<http::empty_body> continue_;
   asio::steady_timer handler_timer_;
   std::string remote_;
@@ -104,6 +107,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   Clock::time_point read_done_{};
   std::uint64_t generation_ = 0;  ///< bumps per request; stale replies are ignored
   bool awaiting_reply_ = false;
+  bool handler_timer_armed_ = false;       ///< a wait on handler_timer_ is pending
+  Clock::time_point handler_deadline_{};  ///< the awaited reply's deadline
   bool upgraded_ = false;  ///< stream_ now belongs to a WebSocket session
   std::size_t lingered_ = 0;
   std::shared_ptr<StreamChannel> streaming_;   ///< the streamed response in progress

@@ -298,6 +298,35 @@ TEST(HttpServer, SlowAsyncHandlerGets503AndItsLateReplyIsIgnored) {
   EXPECT_EQ(next->body(), "pong");
 }
 
+TEST(HttpServer, EachAsyncRequestGetsItsOwnHandlerDeadline) {
+  // The first request is answered at once; the second, sent later on the same connection, is
+  // parked. Its 503 must come a full handler_timeout after it was sent, not at the deadline the
+  // first request had.
+  auto o = test_options();
+  o.handler_timeout = 400ms;
+  std::promise<Reply> parked;
+  Router r;
+  r.add_async(Method::Get, "/api/fast",
+              [](const Request&, Reply reply) { reply(Response::text(200, "fast")); });
+  r.add_async(Method::Get, "/api/slow",
+              [&](const Request&, Reply reply) { parked.set_value(reply); });
+  auto server = start_server(o, std::move(r));
+  HttpClient c(server->port());
+  auto first = c.get("/api/fast");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->body(), "fast");
+  std::this_thread::sleep_for(250ms);
+  const auto t1 = Clock::now();
+  auto second = c.get("/api/slow");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->result_int(), 503u);
+  EXPECT_GE(Clock::now() - t1, 350ms);
+  parked.get_future().get()(Response::text(200, "too late"));
+  auto third = c.get("/api/fast");  // and the connection goes on
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->body(), "fast");
+}
+
 TEST(HttpServer, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
   auto o = test_options();
   o.idle_timeout = 200ms;
@@ -432,6 +461,75 @@ TEST(HttpServer, HeadRunsTheGetHandlerWithoutABody) {
   auto get = c.read_response();  // right after the headers: no body was sent
   ASSERT_TRUE(get);
   EXPECT_EQ(get->body(), "pong");
+}
+
+TEST(HttpServer, ResponseCarriesTheHandlersHeadersAndALengthThatFramesTheBody) {
+  Router r;
+  r.get("/api/headers", [](const Request&) {
+    Response res = Response::json(200, R"({"ok":true})");
+    res.headers.emplace_back("Retry-After", "7");
+    res.headers.emplace_back("Set-Cookie", "a=1; HttpOnly");
+    res.headers.emplace_back("Set-Cookie", "b=2; HttpOnly");
+    return res;
+  });
+  r.get("/api/empty", [](const Request&) {
+    Response res;
+    res.status = 204;
+    res.body = "ignored";  // a 204 has no body, whatever the handler put there
+    return res;
+  });
+  auto server = start_server(test_options(), std::move(r));
+  HttpClient c(server->port());
+  ASSERT_TRUE(c.write_raw("GET /api/headers HTTP/1.1\r\nHost: x\r\n\r\n"
+                          "GET /api/empty HTTP/1.1\r\nHost: x\r\n\r\n"
+                          "GET /api/headers HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto first = c.read_response();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->result_int(), 200u);
+  EXPECT_EQ(first->body(), R"({"ok":true})");
+  EXPECT_EQ(sv((*first)[http::field::content_type]), "application/json");
+  EXPECT_EQ(sv((*first)[http::field::retry_after]), "7");
+  EXPECT_EQ(first->count(http::field::set_cookie), 2u);
+  EXPECT_FALSE(sv((*first)["x-request-id"]).empty());
+  EXPECT_TRUE(first->keep_alive());
+  auto empty = c.read_response();
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->result_int(), 204u);
+  EXPECT_EQ(empty->count(http::field::content_length), 0u);
+  EXPECT_TRUE(empty->body().empty());
+  auto third = c.read_response();  // framed right after the 204: nothing stray between them
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->body(), R"({"ok":true})");
+}
+
+TEST(HttpServer, AHeaderValueWithALineBreakIsLeftOutRatherThanSplitInTwo) {
+  Router r;
+  r.get("/api/inject", [](const Request&) {
+    Response res = Response::text(200, "fine");
+    res.headers.emplace_back("X-Note", "a\r\nSet-Cookie: stolen=1");
+    res.headers.emplace_back("X-Other", "kept");
+    return res;
+  });
+  auto server = start_server(test_options(), std::move(r));
+  HttpClient c(server->port());
+  auto res = c.request(http::verb::get, "/api/inject");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result_int(), 200u);
+  EXPECT_EQ(res->count(http::field::set_cookie), 0u);
+  EXPECT_EQ(res->count("X-Note"), 0u);
+  EXPECT_EQ(sv((*res)["X-Other"]), "kept");
+  EXPECT_EQ(res->body(), "fine");
+}
+
+TEST(HttpServer, ConnectionCloseIsSentWhenTheClientAsksForIt) {
+  auto server = start_server(test_options(), orders_router());
+  HttpClient c(server->port());
+  ASSERT_TRUE(c.write_raw("GET /api/ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  auto res = c.read_response();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body(), "pong");
+  EXPECT_FALSE(res->keep_alive());
+  EXPECT_EQ(sv((*res)[http::field::connection]), "close");
 }
 
 TEST(HttpServer, StartFailsCleanlyOnABadAddressOrABusyPort) {
