@@ -67,10 +67,20 @@ std::uint32_t random_below(std::uint32_t bound) {
   }
 }
 
+/// SHA-256 fetched from the default provider once: EVP_sha256() makes every EVP_Digest fetch
+/// it again, under a lock (a per-request cost when API keys are hashed on each request).
+/// Kept for the process's life.
+namespace {
+const EVP_MD* sha256_md() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  return md != nullptr ? md : EVP_sha256();
+}
+}  // namespace
+
 std::string sha256_hex(std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_sha256(), nullptr) != 1 ||
+  if (EVP_Digest(data.data(), data.size(), md.data(), &len, sha256_md(), nullptr) != 1 ||
       len != 32)
     throw std::runtime_error("EVP_Digest(SHA-256) failed");
   static constexpr char kHex[] = "0123456789abcdef";
