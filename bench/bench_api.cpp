@@ -4,7 +4,8 @@
 //   POST /api/orders/batch: what the server does when the per-request cost is shared.
 // The server is `cxmpute serve` started on a fresh data directory; the load driver (one poll()
 // thread) runs on the same machine. CX_BENCH_SECONDS (default 5) sets the measured window and
-// CX_BENCH_CONNECTIONS (default 256) the connections.
+// CX_BENCH_CONNECTIONS (default 256) the connections; CX_BENCH_CID=1 gives every order a
+// clientOrderId.
 
 #include <algorithm>
 #include <cstdio>
@@ -63,13 +64,20 @@ void orders(int per_request) {
   const std::size_t conns = static_cast<std::size_t>(env_or("CX_BENCH_CONNECTIONS", 256));
   const long seconds = env_or("CX_BENCH_SECONDS", 5);
   cx::bench::Rng rng(42);
+  // CX_BENCH_CID=1: every order carries a unique clientOrderId, as trading clients' orders do
+  // (the server then checks it was not used before).
+  const bool with_cid = env_or("CX_BENCH_CID", 0) != 0;
+  std::uint64_t next_cid = 0;
   auto order = [&](bool buy) {
     // Prices 0.95..1.05: about half cross and trade.
     const int cents = 95 + static_cast<int>(rng.next() % 11);
     char price[16];
     std::snprintf(price, sizeof price, "%d.%02d", cents / 100, cents % 100);
-    return std::string(R"({"mode":"PAPER","market":"BENCH-PERP","side":")") +
-           (buy ? "BUY" : "SELL") + R"(","type":"LIMIT","price":")" + price + R"(","qty":"1"})";
+    std::string o = std::string(R"({"mode":"PAPER","market":"BENCH-PERP","side":")") +
+                    (buy ? "BUY" : "SELL") + R"(","type":"LIMIT","price":")" + price +
+                    R"(","qty":"1")";
+    if (with_cid) o += R"(,"clientOrderId":"b)" + std::to_string(++next_cid) + "\"";
+    return o + "}";
   };
   auto make = [&](std::size_t c, std::uint64_t n) {
     // Alternating sides per connection (and within a batch).
