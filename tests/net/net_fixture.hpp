@@ -169,7 +169,13 @@ class HttpClient {
 /// connection (the test has failed by then anyway).
 class WsClient {
  public:
-  WsClient(std::uint16_t port, std::string target) {
+  /// `offer_deflate`: the handshake offers permessage-deflate (RFC 7692), as browsers do.
+  WsClient(std::uint16_t port, std::string target, bool offer_deflate = false) {
+    if (offer_deflate) {
+      websocket::permessage_deflate pmd;
+      pmd.client_enable = true;
+      ws_.set_option(pmd);
+    }
     auto& layer = beast::get_lowest_layer(ws_);
     layer.expires_after(kWait);
     beast::error_code result = asio::error::would_block;

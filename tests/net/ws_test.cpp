@@ -83,6 +83,23 @@ TEST(WebSocket, EchoesTextWithTheContextFromAccept) {
   EXPECT_EQ(server->metrics().snapshot().ws_sessions_active, 1u);
 }
 
+TEST(WebSocket, ADeflateOfferIsDeclinedAndMessagesGoOutUncompressed) {
+  // The server frames its messages itself (net/ws_stream.hpp) and never compresses them, so it
+  // must not agree to permessage-deflate: a client that offers it gets no extension back, and
+  // its messages, large ones included, still arrive as plain text frames.
+  Observed seen;
+  auto server = start_server(ws_options(), Router{}, seen.handlers());
+  WsClient c(server->port(), "/ws?token=good", true);
+  ASSERT_TRUE(c.open());
+  EXPECT_EQ(c.handshake_response().result_int(), 101u);
+  EXPECT_EQ(c.handshake_response().count(http::field::sec_websocket_extensions), 0u);
+  const std::string big(10'000, 'z');
+  ASSERT_TRUE(c.send(big));
+  EXPECT_EQ(c.read(), "echo:" + big + " from 127.0.0.1");
+  ASSERT_TRUE(c.send("small"));
+  EXPECT_EQ(c.read(), "echo:small from 127.0.0.1");
+}
+
 TEST(WebSocket, UpgradeOnAnotherPathIsPlainHttp) {
   Observed seen;
   auto server = start_server(ws_options(), Router{}, seen.handlers());
