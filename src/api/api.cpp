@@ -234,6 +234,19 @@ Result<Principal> Api::authenticate_as(const net::Request& req, store::KeyKind k
 
 // ---------------------------------------------------------------- plumbing
 
+Result<std::optional<TraderId>> Api::trader_id_of(store::ReadStore& st, std::string_view name) {
+  {
+    std::shared_lock lk(trader_ids_mutex_);
+    if (auto it = trader_ids_.find(name); it != trader_ids_.end()) return it->second;
+  }
+  auto tid = st.trader_id(name);
+  if (tid && *tid) {
+    std::unique_lock lk(trader_ids_mutex_);
+    trader_ids_.emplace(std::string(name), **tid);
+  }
+  return tid;
+}
+
 void Api::submit(json::object command, net::Reply reply,
                  std::function<net::Response(CommandResult&, const engine::Exchange&)> shape,
                  EngineService::Guard guard) {

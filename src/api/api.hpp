@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -119,6 +120,19 @@ class Api {
   void note_key_use(const std::string& prefix, std::string_view secret);
   std::mutex key_use_mutex_;
   std::unordered_map<std::string, Timestamp> key_used_;
+
+  /// The trader id of a user (or trader) name: from the store the first time it is found, then
+  /// from memory, since the journal gives an id once and never changes it. A name without one
+  /// yet is asked of the store each time (it may be registered any moment).
+  Result<std::optional<TraderId>> trader_id_of(store::ReadStore& st, std::string_view name);
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::shared_mutex trader_ids_mutex_;
+  std::unordered_map<std::string, TraderId, NameHash, std::equal_to<>> trader_ids_;
 
   /// Before a read-store query: waits (at most 2 s) until the store holds every command that was
   /// durable when the request arrived, so a read that follows a write sees it.

@@ -54,7 +54,7 @@ void Api::add_trading_routes(net::Router& r) {
     if (!cid.empty()) {
       auto prior =
           with_store([&](store::ReadStore& st) -> Result<std::optional<store::OrderRecord>> {
-            auto tid = st.trader_id(who->user_id);
+            auto tid = trader_id_of(st, who->user_id);
             if (!tid) return std::unexpected(tid.error());
             if (!*tid) return std::optional<store::OrderRecord>{};
             return st.order_by_client_id(**tid, *mode, cid);
@@ -240,7 +240,7 @@ void Api::add_trading_routes(net::Router& r) {
                 auto found = with_store([&](store::ReadStore& st) -> Result<json::object> {
                   auto o = st.order(id);
                   if (!o) return std::unexpected(o.error());
-                  auto tid = st.trader_id(who->user_id);
+                  auto tid = trader_id_of(st, who->user_id);
                   if (!tid) return std::unexpected(tid.error());
                   if (!*o || !*tid || (*o)->trader != **tid) {
                     return fail(ErrorCode::NotFound, "no order " + std::string(text));
@@ -301,7 +301,7 @@ void Api::add_trading_routes(net::Router& r) {
       const std::string market(req.query_value("market").value_or(""));
       read_your_writes();
       auto page = with_store([&](store::ReadStore& st) -> Result<json::object> {
-        auto tid = st.trader_id(who->user_id);
+        auto tid = trader_id_of(st, who->user_id);
         if (!tid) return std::unexpected(tid.error());
         if (!*tid) return json::object{{field, json::array{}}, {"next", nullptr}};
         std::optional<MarketId> market_id;
@@ -423,7 +423,7 @@ void Api::add_trading_routes(net::Router& r) {
                 const std::string name(*req.param("traderId"));
                 read_your_writes();
                 auto res = with_store([&](store::ReadStore& st) -> Result<json::object> {
-                  auto tid = st.trader_id(name);
+                  auto tid = trader_id_of(st, name);
                   if (!tid) return std::unexpected(tid.error());
                   if (!*tid) return fail(ErrorCode::NotFound, "no trader " + name);
                   auto p = st.paper_points(**tid);
