@@ -141,17 +141,18 @@ bool EngineService::push(Item item) {
 
 bool EngineService::submit_json(std::string json, Done done, Guard guard) {
   Item item;
-  item.kind = Item::Kind::Json;
   item.json = std::move(json);
-  item.guard = std::move(guard);
-  item.done = std::move(done);
-  return push(std::move(item));
+  return push_command(std::move(item), std::move(done), std::move(guard));
 }
 
 bool EngineService::submit_json(boost::json::object command, Done done, Guard guard) {
   Item item;
   item.kind = Item::Kind::Object;
   item.object = std::move(command);
+  return push_command(std::move(item), std::move(done), std::move(guard));
+}
+
+bool EngineService::push_command(Item item, Done done, Guard guard) {
   item.guard = std::move(guard);
   item.done = std::move(done);
   return push(std::move(item));

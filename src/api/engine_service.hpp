@@ -179,6 +179,7 @@ class EngineService {
 
   explicit EngineService(EngineOptions options);
   bool push(Item item);
+  bool push_command(Item item, Done done, Guard guard);  ///< a JSON command (text or object)
   void engine_loop();
   void projector_loop();
   void run_batch(std::vector<Item>& batch, std::vector<Applied>& applied);
