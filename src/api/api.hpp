@@ -29,6 +29,7 @@
 #include "auth/mailer.hpp"
 #include "auth/rate_limiter.hpp"
 #include "auth/tokens.hpp"
+#include "core/string_map.hpp"
 #include "net/metrics.hpp"
 #include "net/router.hpp"
 #include "net/server_options.hpp"
@@ -125,14 +126,8 @@ class Api {
   /// from memory, since the journal gives an id once and never changes it. A name without one
   /// yet is asked of the store each time (it may be registered any moment).
   Result<std::optional<TraderId>> trader_id_of(store::ReadStore& st, std::string_view name);
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
   std::shared_mutex trader_ids_mutex_;
-  std::unordered_map<std::string, TraderId, NameHash, std::equal_to<>> trader_ids_;
+  StringMap<TraderId> trader_ids_;
 
   /// Before a read-store query: waits (at most 2 s) until the store holds every command that was
   /// durable when the request arrived, so a read that follows a write sees it.

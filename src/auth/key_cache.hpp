@@ -21,6 +21,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/string_map.hpp"
 #include "store/records.hpp"
 
 namespace cx::auth {
@@ -62,17 +63,11 @@ class KeyCache {
   [[nodiscard]] std::size_t size() const;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
   void insert(std::string hash, CachedKey key);  // requires mu_ held exclusively
 
   std::size_t max_entries_;
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, CachedKey, Hash, std::equal_to<>> map_;
+  StringMap<CachedKey> map_;
   std::uint64_t epoch_ = 0;
 };
 

@@ -11,16 +11,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/string_map.hpp"
+
 namespace cx::auth {
 
 namespace {
-
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
 
 std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
   std::int64_t r = 0;
@@ -37,7 +32,7 @@ std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
 /// tat <= now.
 struct RateLimiter::Shard {
   std::mutex mu;
-  std::unordered_map<std::string, std::int64_t, StringHash, std::equal_to<>> tat;
+  StringMap<std::int64_t> tat;
 };
 
 RateLimiter::RateLimiter(std::uint32_t capacity, std::int64_t refill_ms_per_token,

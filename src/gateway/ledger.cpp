@@ -13,7 +13,7 @@
 
 #include "core/int128.hpp"
 #include "gateway/pricing.hpp"
-#include "gateway/string_map.hpp"
+#include "core/string_map.hpp"
 
 namespace cx::gateway {
 

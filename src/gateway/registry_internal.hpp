@@ -19,7 +19,7 @@
 
 #include "core/flat_hash_map.hpp"
 #include "gateway/registry.hpp"
-#include "gateway/string_map.hpp"
+#include "core/string_map.hpp"
 
 namespace cx::gateway::detail {
 

@@ -1,6 +1,6 @@
 #pragma once
 /// Hash maps keyed by std::string that can be searched with a std::string_view (no temporary
-/// string). Internal to the gateway.
+/// string).
 
 #include <cstddef>
 #include <functional>
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace cx::gateway::detail {
+namespace cx {
 
 struct StringHash {
   using is_transparent = void;
@@ -20,4 +20,4 @@ struct StringHash {
 template <class V>
 using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
-}  // namespace cx::gateway::detail
+}  // namespace cx
